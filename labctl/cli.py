@@ -1,0 +1,113 @@
+"""The labctl command line. Every command that acts on a room validates its inventory first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from labctl.core import paths
+from labctl.core.errors import LabError
+
+
+def _inventory_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", "--inventory", default=os.environ.get("LABCTL_INVENTORY",
+                                                               str(paths.DEFAULT_INVENTORY)),
+                   help="the room's Ansible inventory (default: inventory/demo)")
+
+
+def _room(args):
+    from labctl.core.inventory import load_room
+    room = load_room(args.inventory)
+    if getattr(args, "seats_n", None):
+        from labctl.vlab.generate import generated_room
+        room = generated_room(room, args.seats_n)
+    return room
+
+
+def cmd_validate(args) -> int:
+    room = _room(args)
+    print(f"{args.inventory}: room {room.name}: {len(room.terminals)} terminals, "
+          f"{len(room.servers)} server(s), {room.rows} x {room.columns} grid, "
+          f"subnet {room.subnet} — valid")
+    return 0
+
+
+def cmd_vlab(args) -> int:
+    from labctl.vlab.room import VirtualRoom, status_dicts
+    room = _room(args)
+    vroom = VirtualRoom(room)
+    if args.action == "up":
+        statuses = vroom.up(wait=args.timeout)
+        bad = [s for s in statuses if s.state != "running"]
+        for s in statuses:
+            print(f"{s.name:10} {s.ip:15} {s.state}")
+        if bad:
+            print(f"{len(bad)} seat(s) did not answer SSH: "
+                  f"{', '.join(s.name for s in bad)}; see {vroom.dir}/seats/SEAT/console.log",
+                  file=sys.stderr)
+            return 1
+        print(f"room {room.name}: {len(statuses)} seats up on bridge {vroom.bridge}; "
+              f"inventory {room.inventory}")
+        return 0
+    if args.action == "down":
+        vroom.down(purge=args.purge)
+        print(f"room {room.name}: down" + (" and purged" if args.purge else ""))
+        return 0
+    if args.action == "status":
+        statuses = vroom.status()
+        if args.json:
+            print(json.dumps(status_dicts(statuses), indent=1))
+        else:
+            for s in statuses:
+                print(f"{s.name:10} {s.ip:15} {s.mac:17} {s.state}")
+        return 0
+    targets = room.select(args.names)
+    for seat in targets:
+        vroom.start_seat(seat) if args.action == "start" else vroom.stop_seat(seat)
+    if args.action == "start":
+        for s in vroom.wait_ready(targets, args.timeout):
+            print(f"{s.name:10} {s.state}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check the room's inventory")
+    _inventory_arg(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("vlab", help="the virtual room: seats booted on this machine")
+    p.add_argument("action", choices=["up", "down", "status", "start", "stop"])
+    p.add_argument("names", nargs="*", help="seats for start/stop")
+    _inventory_arg(p)
+    p.add_argument("--seats", dest="seats_n", type=int, metavar="N",
+                   help="a generated room of N terminals (benchmarks, scale tests)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--purge", action="store_true", help="down: also delete the seats' disks")
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for SSH")
+    p.set_defaults(func=cmd_vlab)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LabError as exc:
+        print(f"labctl: {exc}" if not hasattr(exc, "problems") else str(exc), file=sys.stderr)
+        if hasattr(exc, "problems"):
+            print(f"labctl: {len(exc.problems)} problem(s) in {args.inventory}; nothing was touched",
+                  file=sys.stderr)
+        return exc.exit_code
+    except KeyError as exc:
+        print(f"labctl: no such seat: {exc.args[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

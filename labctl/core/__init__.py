@@ -1,0 +1,1 @@
+"""labctl's core: room model, inventory, SSH, probes, actions. Never imports Textual."""

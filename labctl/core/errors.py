@@ -1,0 +1,62 @@
+"""labctl's errors. Every message names what failed, where, and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LabError(Exception):
+    """Base of every error labctl reports to a person."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an inventory: file, host, variable, what, and the fix."""
+
+    file: str
+    host: str | None
+    variable: str | None
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.host:
+            where.append(f"host {self.host}")
+        if self.variable:
+            where.append(self.variable)
+        return f"{': '.join(where)}: {self.message} — fix: {self.fix}"
+
+
+class InventoryError(LabError):
+    """The inventory is wrong; carries every problem found, not only the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class PreflightError(LabError):
+    """This machine cannot do what was asked (not root, a tool missing, a clash)."""
+
+    exit_code = 3
+
+
+class VlabError(LabError):
+    """The virtual room failed to start, stop or report."""
+
+
+class ConnectError(LabError):
+    """A seat could not be reached over SSH."""
+
+    def __init__(self, host: str, message: str):
+        self.host = host
+        super().__init__(f"{host}: {message}")
+
+
+class HostKeyError(ConnectError):
+    """A seat presented a host key that is not the recorded one."""

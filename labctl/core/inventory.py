@@ -1,0 +1,385 @@
+"""Load a room's Ansible inventory through Ansible's own API and validate it.
+
+Every problem is collected (not only the first) and reported as one line that
+names the file, the host, the variable and the fix. Nothing is touched.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from labctl.core import paths
+from labctl.core.errors import InventoryError, Problem
+from labctl.core.room import LINUX_FAMILIES, OS_FAMILIES, RESET_METHODS, Room, Seat
+
+os.environ.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
+os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
+
+MAC_RE = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$", re.I)
+HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", re.I)
+ROOM_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,10}$")
+YAML_SUFFIXES = (".yml", ".yaml", ".json")
+
+HOST_REQUIRED = ("ansible_host", "lab_mac", "lab_os_family", "lab_switch_port", "lab_vlan",
+                 "lab_reset_method")
+ROOM_REQUIRED = ("lab_room_name", "lab_room_subnet", "lab_room_rows", "lab_room_columns")
+
+
+def normalise_mac(value: str) -> str:
+    return str(value).strip().lower().replace("-", ":")
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys and accepts Ansible's tags."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+for _tag in ("!vault", "!unsafe", "!vault-encrypted"):
+    _StrictLoader.add_constructor(_tag, lambda loader, node: loader.construct_scalar(node))
+
+
+def _inventory_files(source: Path) -> list[Path]:
+    if source.is_file():
+        return [source]
+    return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _yaml_problems(source: Path) -> list[Problem]:
+    problems = []
+    for path in _inventory_files(source):
+        if path.suffix not in YAML_SUFFIXES:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(path), None, None, f"cannot be read: {exc}",
+                                    "make it a readable UTF-8 text file"))
+            continue
+        if text.startswith("$ANSIBLE_VAULT"):
+            continue
+        try:
+            yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            what = getattr(exc, "problem", None) or str(exc)
+            problems.append(Problem(f"{path}{line}", None, None, f"malformed YAML: {what}",
+                                    "correct the YAML at that line (indentation, quotes, colons)"))
+    return problems
+
+
+# --------------------------------------------------------------------------- where
+
+
+class _Locator:
+    """Finds the inventory file that defines (or should define) a variable."""
+
+    def __init__(self, source: Path):
+        self.source = source
+        self.base = source if source.is_dir() else source.parent
+        self.files = _inventory_files(source)
+        self._text: dict[Path, str] = {}
+
+    def _read(self, path: Path) -> str:
+        if path not in self._text:
+            try:
+                self._text[path] = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                self._text[path] = ""
+        return self._text[path]
+
+    def _vars_files(self, kind: str, name: str) -> list[Path]:
+        root = self.base / kind
+        found = [p for p in (root / name, *(root / f"{name}{s}" for s in YAML_SUFFIXES))
+                 if p.exists()]
+        out = []
+        for p in found:
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+        return out
+
+    def _sources_naming(self, word: str) -> list[Path]:
+        pattern = re.compile(rf"(?<![\w.-]){re.escape(word)}(?![\w.-])")
+        return [p for p in self.files
+                if "group_vars" not in p.parts and "host_vars" not in p.parts
+                and pattern.search(self._read(p))]
+
+    def rel(self, path: Path) -> str:
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return str(path)
+
+    def host_file(self, host: str) -> str:
+        found = self._sources_naming(host)
+        return self.rel(found[0] if found else self.source)
+
+    def where(self, host: str | None, variable: str, groups: list[str]) -> str:
+        """The most specific file that mentions the variable, else where to add it."""
+        candidates: list[Path] = []
+        if host:
+            candidates += self._vars_files("host_vars", host)
+            candidates += self._sources_naming(host)
+        for group in [*groups, "all"]:
+            candidates += self._vars_files("group_vars", group)
+        candidates += [p for p in self.files if p not in candidates
+                       and "group_vars" not in p.parts and "host_vars" not in p.parts]
+        word = re.compile(rf"\b{re.escape(variable.split('.')[0])}\b")
+        for path in candidates:
+            if word.search(self._read(path)):
+                return self.rel(path)
+        if host:
+            return self.host_file(host)
+        return self.rel(self._vars_files("group_vars", "all")[0]
+                        if self._vars_files("group_vars", "all") else self.source)
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], list[Problem]]:
+    """(host, groups, vars) for every host, read through Ansible's inventory API."""
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    from ansible.vars.manager import VariableManager
+
+    loader = DataLoader()
+    vault_file = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
+    if vault_file and Path(vault_file).exists():
+        from ansible.cli import CLI
+        loader.set_vault_secrets(CLI.setup_vault_secrets(
+            loader, vault_ids=[], vault_password_files=[vault_file]))
+    try:
+        inventory = InventoryManager(loader=loader, sources=[str(source)])
+        manager = VariableManager(loader=loader, inventory=inventory)
+        result = []
+        for host in inventory.get_hosts("all"):
+            hv = manager.get_vars(host=host, include_hostvars=False)
+            templar = Templar(loader=loader, variables=hv)
+            lab = {}
+            for key, value in hv.items():
+                if key.startswith("lab_") or key in ("ansible_host", "ansible_user",
+                                                     "ansible_connection"):
+                    if isinstance(value, str) and "{{" in value:
+                        value = templar.template(value)
+                    lab[str(key)] = _plain(value)
+            groups = [str(g.name) for g in sorted(host.get_groups(), key=lambda g: -g.depth)
+                      if g.name not in ("all", "ungrouped")]
+            result.append((str(host.name), groups, lab))
+    except AnsibleError as exc:
+        first = str(exc).strip().splitlines()[0]
+        return [], [Problem(str(source), None, None, f"Ansible cannot load it: {first}",
+                            "correct the inventory so `ansible-inventory -i` can read it")]
+    if not result:
+        return [], [Problem(str(source), None, None, "no hosts found",
+                            "list the room's server and terminals (see inventory/demo)")]
+    return result, []
+
+
+def _plain(value):
+    """Ansible's tagged values as plain Python (str, int, bool, float, list, dict)."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def load_room(inventory: str | Path) -> Room:
+    """Load and validate an inventory; raise InventoryError listing every problem."""
+    source = Path(inventory)
+    if not source.exists():
+        raise InventoryError([Problem(str(source), None, None, "no such file or directory",
+                                      "pass -i with a path to the room's inventory")])
+    problems = _yaml_problems(source)
+    if problems:
+        raise InventoryError(problems)
+    hosts, problems = _ansible_hosts(source)
+    if problems:
+        raise InventoryError(problems)
+    return _validate(source, hosts)
+
+
+def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
+    loc = _Locator(source)
+    problems: list[Problem] = []
+
+    def bad(host, groups, var, message, fix):
+        problems.append(Problem(loc.where(host, var, groups), host, var, message, fix))
+
+    # Room-wide variables: taken from the first host; group `all` gives them to every host.
+    _, first_groups, room_vars = hosts[0]
+    for var in ROOM_REQUIRED:
+        if var not in room_vars:
+            bad(None, [], var, "required room variable is missing",
+                f"set {var} in group_vars/all.yml (see docs/inventory.md)")
+    name = str(room_vars.get("lab_room_name", ""))
+    if name and not ROOM_NAME_RE.match(name):
+        bad(None, [], "lab_room_name", f"{name!r} is not a short room name",
+            "use 1-11 lower-case letters, digits or '-', starting with a letter")
+    subnet = None
+    if "lab_room_subnet" in room_vars:
+        try:
+            subnet = ipaddress.IPv4Network(str(room_vars["lab_room_subnet"]))
+        except ValueError as exc:
+            bad(None, [], "lab_room_subnet", f"not an IPv4 network: {exc}",
+                "write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24")
+    grid = {}
+    for var in ("lab_room_rows", "lab_room_columns"):
+        if var in room_vars:
+            n = _int(room_vars[var])
+            if n is None or n < 1:
+                bad(None, [], var, f"{room_vars[var]!r} is not a positive whole number",
+                    f"set {var} to the number of {var.split('_')[-1]} in the room")
+            else:
+                grid[var] = n
+    gateway = None
+    if subnet is not None:
+        raw = room_vars.get("lab_room_gateway", str(next(subnet.hosts())))
+        try:
+            gateway = ipaddress.IPv4Address(str(raw))
+            if gateway not in subnet:
+                raise ValueError(f"{gateway} is outside {subnet}")
+        except ValueError as exc:
+            bad(None, [], "lab_room_gateway", f"bad gateway: {exc}",
+                f"give an address inside {subnet}, e.g. {next(subnet.hosts())}")
+            gateway = None
+
+    seats: list[Seat] = []
+    owners: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for host, groups, hv in hosts:
+        def hbad(var, message, fix, host=host, groups=groups):
+            bad(host, groups, var, message, fix)
+
+        if not HOSTNAME_RE.match(host):
+            hbad("inventory_hostname", f"{host!r} is not a valid hostname",
+                 "use letters, digits and '-' only (e.g. pc01)")
+        owners["hostname"][host.lower()].append(host)
+        is_server, is_terminal = "servers" in groups, "terminals" in groups
+        if is_server == is_terminal:
+            problems.append(Problem(loc.host_file(host), host, "groups",
+                                    "must be in exactly one of the groups servers and terminals",
+                                    "list the host under `servers` or under `terminals`"))
+        required = list(HOST_REQUIRED) + (["lab_seat"] if is_terminal else [])
+        for var in required:
+            if var not in hv:
+                problems.append(Problem(loc.host_file(host), host, var, "required variable is missing",
+                                        f"set {var} for this host or its group (docs/inventory.md)"))
+        ip = None
+        if "ansible_host" in hv:
+            try:
+                ip = ipaddress.IPv4Address(str(hv["ansible_host"]))
+            except ValueError:
+                hbad("ansible_host", f"{hv['ansible_host']!r} is not an IPv4 address",
+                     "write the terminal's address as four numbers, e.g. 10.77.0.101")
+        if ip is not None:
+            owners["IP"][str(ip)].append(host)
+            if subnet is not None and (ip not in subnet or ip in (subnet.network_address,
+                                                                   subnet.broadcast_address)):
+                hbad("ansible_host", f"{ip} is outside the room's subnet {subnet}",
+                     f"give the host an address inside {subnet} or correct lab_room_subnet")
+            elif gateway is not None and ip == gateway:
+                hbad("ansible_host", f"{ip} is the room's gateway (the admin host)",
+                     "give the host another address")
+        mac = None
+        if "lab_mac" in hv:
+            if MAC_RE.match(str(hv["lab_mac"]).strip()):
+                mac = normalise_mac(hv["lab_mac"])
+                owners["MAC"][mac].append(host)
+            else:
+                hbad("lab_mac", f"{hv['lab_mac']!r} is not a MAC address",
+                     "write six hex pairs, e.g. 52:54:00:77:01:01 (quote it in YAML)")
+        os_family = str(hv.get("lab_os_family", ""))
+        if "lab_os_family" in hv and os_family not in OS_FAMILIES:
+            hbad("lab_os_family", f"unknown OS family {os_family!r}",
+                 f"use one of: {', '.join(OS_FAMILIES)}")
+        method = str(hv.get("lab_reset_method", ""))
+        if "lab_reset_method" in hv:
+            if method not in RESET_METHODS:
+                hbad("lab_reset_method", f"unknown reset method {method!r}",
+                     f"use one of: {', '.join(RESET_METHODS)}")
+            elif os_family in LINUX_FAMILIES and method in ("uwf", "windows-profile"):
+                hbad("lab_reset_method", f"{method!r} is for Windows seats",
+                     "use profile or reboot-restore on a Linux seat")
+            elif os_family == "windows" and method in ("profile", "reboot-restore"):
+                hbad("lab_reset_method", f"{method!r} is for Linux seats",
+                     "use uwf or windows-profile on a Windows seat")
+            elif is_terminal and method == "none":
+                hbad("lab_reset_method", "a terminal must have a reset method",
+                     "use profile or reboot-restore (uwf or windows-profile on Windows)")
+        vlan = _int(hv.get("lab_vlan"))
+        if "lab_vlan" in hv and (vlan is None or not 1 <= vlan <= 4094):
+            hbad("lab_vlan", f"{hv['lab_vlan']!r} is not a VLAN id",
+                 "use a whole number from 1 to 4094")
+        row = column = None
+        if is_terminal and "lab_seat" in hv:
+            seat = hv["lab_seat"]
+            row = _int(seat.get("row")) if isinstance(seat, dict) else None
+            column = _int(seat.get("column")) if isinstance(seat, dict) else None
+            if row is None or column is None:
+                hbad("lab_seat", f"{seat!r} is not a seat position",
+                     "write the seat as {row: R, column: C} with whole numbers")
+            else:
+                owners["seat position"][f"row {row}, column {column}"].append(host)
+                rows, cols = grid.get("lab_room_rows"), grid.get("lab_room_columns")
+                if rows and cols and not (1 <= row <= rows and 1 <= column <= cols):
+                    hbad("lab_seat", f"row {row}, column {column} is outside the room's "
+                         f"{rows} x {cols} grid",
+                         "move the seat inside the grid or enlarge lab_room_rows/lab_room_columns")
+                    row = column = None
+        if ip is not None and mac and os_family in OS_FAMILIES and method in RESET_METHODS \
+                and vlan is not None and (row is not None or not is_terminal):
+            seats.append(Seat(name=host, ip=ip, mac=mac, os_family=os_family,
+                              role="terminal" if is_terminal else "server",
+                              reset_method=method, switch_port=str(hv.get("lab_switch_port")),
+                              vlan=vlan, row=row, column=column, groups=tuple(groups), vars=hv))
+
+    for what, values in owners.items():
+        for value, names in values.items():
+            for other in names[1:]:
+                var = {"IP": "ansible_host", "MAC": "lab_mac", "hostname": "inventory_hostname",
+                       "seat position": "lab_seat"}[what]
+                groups = next(g for h, g, _ in hosts if h == other)
+                bad(other, groups, var, f"duplicate {what} {value}, also on {names[0]}",
+                    f"give every host its own {what}")
+
+    if problems:
+        raise InventoryError(problems)
+    return Room(name=name, inventory=source.resolve(), subnet=subnet, gateway=gateway,
+                rows=grid["lab_room_rows"], columns=grid["lab_room_columns"],
+                virtual=bool(room_vars.get("lab_room_virtual", False)), seats=tuple(seats),
+                vars=room_vars)

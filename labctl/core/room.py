@@ -1,0 +1,83 @@
+"""The room model: what labctl knows about a room once its inventory is valid."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OS_FAMILIES = ("debian", "ubuntu", "windows")
+RESET_METHODS = ("profile", "reboot-restore", "uwf", "windows-profile", "none")
+LINUX_FAMILIES = ("debian", "ubuntu")
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One host of the room: a student terminal or a server."""
+
+    name: str
+    ip: ipaddress.IPv4Address
+    mac: str  # normalised: lower case, colon separated
+    os_family: str
+    role: str  # "server" or "terminal"
+    reset_method: str
+    switch_port: str
+    vlan: int
+    row: int | None = None
+    column: int | None = None
+    groups: tuple[str, ...] = ()
+    vars: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.role == "terminal"
+
+    @property
+    def is_linux(self) -> bool:
+        return self.os_family in LINUX_FAMILIES
+
+    @property
+    def position(self) -> str:
+        return f"r{self.row}c{self.column}" if self.row else "server"
+
+
+@dataclass(frozen=True)
+class Room:
+    """A validated room: its network, its grid and its seats in inventory order."""
+
+    name: str
+    inventory: Path
+    subnet: ipaddress.IPv4Network
+    gateway: ipaddress.IPv4Address
+    rows: int
+    columns: int
+    virtual: bool
+    seats: tuple[Seat, ...]
+    vars: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def terminals(self) -> list[Seat]:
+        return [s for s in self.seats if s.is_terminal]
+
+    @property
+    def servers(self) -> list[Seat]:
+        return [s for s in self.seats if not s.is_terminal]
+
+    def seat(self, name: str) -> Seat:
+        for s in self.seats:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def select(self, names: list[str] | None = None, row: int | None = None,
+               terminals_only: bool = False) -> list[Seat]:
+        """Seats by name and/or row, in inventory order; unknown names raise KeyError."""
+        chosen = list(self.terminals if terminals_only else self.seats)
+        if names:
+            unknown = sorted(set(names) - {s.name for s in self.seats})
+            if unknown:
+                raise KeyError(", ".join(unknown))
+            chosen = [s for s in chosen if s.name in names]
+        if row is not None:
+            chosen = [s for s in chosen if s.row == row]
+        return chosen

@@ -1,0 +1,1 @@
+"""The virtual room: seats as booted systemd-nspawn containers on a Linux bridge."""

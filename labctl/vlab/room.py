@@ -1,0 +1,384 @@
+"""The virtual room: every inventory host as a booted systemd-nspawn seat on a bridge.
+
+Layout on the admin host (state under /var/lib/labctl/rooms/<room>/):
+
+- bridge ``lab-<room>`` with the room's gateway address stands for the switch;
+- per seat a network namespace ``lab-<room>-<seat>`` holding ``host0`` (the
+  inventory's MAC and IP), a veth whose other end is a bridge port;
+- per seat a root overlay: upper layer (the seat's writes), identity layer
+  (hostname, machine-id, SSH host key, the admin's authorized key), golden image;
+- per seat a runner process (labctl.vlab.seatrunner) that boots and re-boots it.
+
+The seat's SSH host key is made here, so labctl's known_hosts is written from
+the keys themselves, never learnt by trusting the first answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from labctl.core import knownhosts, paths
+from labctl.core.errors import PreflightError, VlabError
+from labctl.core.room import Room, Seat
+from labctl.vlab import image as golden
+from labctl.vlab.seatrunner import is_mounted
+
+TOOLS = {"systemd-nspawn": "systemd-container", "debootstrap": "debootstrap",
+         "ip": "iproute2", "ssh-keygen": "openssh-client", "mount": "mount"}
+
+
+@dataclass
+class SeatStatus:
+    name: str
+    ip: str
+    mac: str
+    state: str  # running | booting | stopped
+    runner_pid: int | None
+    nspawn_pid: int | None
+    ssh: bool
+
+
+def _pid(path: Path) -> int | None:
+    try:
+        pid = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    if stat.rsplit(")", 1)[1].split()[0] == "Z":  # a zombie: dead, maybe our own child
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        return None
+    return pid
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise VlabError(f"`ip {' '.join(args)}` failed: {proc.stderr.strip()}")
+    return proc
+
+
+def _link_exists(name: str, netns: str | None = None) -> bool:
+    args = ["-n", netns] if netns else []
+    return _ip(*args, "link", "show", name, check=False).returncode == 0
+
+
+def ssh_answers(ip: str, timeout: float = 0.5) -> bool:
+    """True when an sshd answers with its banner on port 22."""
+    try:
+        with socket.create_connection((ip, 22), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return sock.recv(4).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+class VirtualRoom:
+    """Bring a room's seats up, down, and report their state."""
+
+    def __init__(self, room: Room, progress=print):
+        self.room = room
+        self.progress = progress
+        self.dir = paths.ROOMS / room.name
+        self.bridge = f"lab-{room.name}"
+        self.admin_user = str(room.vars.get("ansible_user", "labadmin"))
+
+    # ------------------------------------------------------------------ names
+    def seat_dir(self, seat: Seat) -> Path:
+        return self.dir / "seats" / seat.name
+
+    def netns(self, seat: Seat) -> str:
+        return f"lab-{self.room.name}-{seat.name}"
+
+    def veth(self, seat: Seat) -> str:
+        return f"lv{zlib.crc32(f'{self.room.name}/{seat.name}'.encode()):08x}"
+
+    # --------------------------------------------------------------- checks
+    def preflight(self) -> None:
+        if os.geteuid() != 0:
+            raise PreflightError("the virtual room needs root: run `sudo labctl vlab up`")
+        missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in TOOLS.items()
+                   if shutil.which(tool) is None]
+        if missing:
+            raise PreflightError("missing tools: " + ", ".join(missing))
+        if "overlay" not in Path("/proc/filesystems").read_text():
+            subprocess.run(["modprobe", "overlay"], capture_output=True)
+            if "overlay" not in Path("/proc/filesystems").read_text():
+                raise PreflightError("the kernel has no overlay filesystem (modprobe overlay)")
+        routes = json.loads(_ip("-j", "-4", "route", "show", "table", "all").stdout or "[]")
+        for route in routes:
+            dst, dev = route.get("dst", ""), route.get("dev", "")
+            if dst == "default" or dev == self.bridge or route.get("type") in (
+                    "local", "broadcast"):
+                continue
+            try:
+                net = ipaddress.IPv4Network(dst if "/" in dst else f"{dst}/32", strict=False)
+            except ValueError:
+                continue
+            if net.overlaps(self.room.subnet):
+                raise PreflightError(
+                    f"{self.room.inventory}: lab_room_subnet: the room's subnet "
+                    f"{self.room.subnet} clashes with the route {dst} on {dev}; fix: choose "
+                    f"another lab_room_subnet, or stop what uses {dst} (another room? "
+                    f"`labctl vlab status`)")
+
+    # ------------------------------------------------------------------ up
+    def up(self, seats: list[Seat] | None = None, wait: float = 180.0) -> list[SeatStatus]:
+        self.preflight()
+        seats = seats or list(self.room.seats)
+        self._ensure_admin_key()
+        image = golden.ensure_image(self.admin_user, self.progress)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "room.json").write_text(json.dumps({
+            "name": self.room.name, "inventory": str(self.room.inventory),
+            "bridge": self.bridge, "subnet": str(self.room.subnet),
+            "seats": [s.name for s in self.room.seats]}, indent=1))
+        self._bridge_up()
+        admin_uid = self._admin_uid(image)
+        keys = {}
+        for seat in seats:
+            keys[seat] = self._identity(seat, admin_uid)
+            self._network(seat)
+        knownhosts.replace({str(s.ip): k for s, k in keys.items()}, paths.KNOWN_HOSTS,
+                           aliases={str(s.ip): s.name for s in seats})
+        for seat in seats:
+            self._start_runner(seat, image)
+        return self.wait_ready(seats, wait)
+
+    def wait_ready(self, seats: list[Seat], timeout: float) -> list[SeatStatus]:
+        deadline = time.monotonic() + timeout
+        pending = {s.name: s for s in seats}
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            while pending and time.monotonic() < deadline:
+                ready = pool.map(lambda s: (s.name, ssh_answers(str(s.ip), 0.3)), pending.values())
+                for name, ok in list(ready):
+                    if ok:
+                        del pending[name]
+                if pending:
+                    dead = [n for n, s in pending.items()
+                            if _pid(self.seat_dir(s) / "runner.pid") is None]
+                    for name in dead:
+                        del pending[name]
+                    time.sleep(0.2)
+        return self.status(seats)
+
+    def start_seat(self, seat: Seat) -> None:
+        image = golden.image_path(self.admin_user)
+        if not (image / golden.MARKER).exists() or not (self.seat_dir(seat) / "seat.json").exists():
+            raise VlabError(f"{seat.name} has never been up: run `labctl vlab up` first")
+        self._bridge_up()
+        self._network(seat)
+        self._start_runner(seat, image)
+
+    def _ensure_admin_key(self) -> None:
+        key = paths.ADMIN_KEY
+        if not key.exists():
+            key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                            "labctl admin", "-f", str(key)], check=True)
+
+    def _admin_uid(self, image: Path) -> tuple[int, int]:
+        for line in (image / "etc/passwd").read_text().splitlines():
+            fields = line.split(":")
+            if fields[0] == self.admin_user:
+                return int(fields[2]), int(fields[3])
+        raise VlabError(f"the golden image {image} has no user {self.admin_user}: "
+                        f"remove it and run `labctl vlab up` again to rebuild it")
+
+    def _identity(self, seat: Seat, admin: tuple[int, int]) -> str:
+        """Write the seat's identity layer; return its SSH host public key."""
+        ident = self.seat_dir(seat) / "identity"
+        etc = ident / "etc"
+        (etc / "ssh").mkdir(parents=True, exist_ok=True)
+        (etc / "hostname").write_text(f"{seat.name}\n")
+        hosts = [f"127.0.0.1 localhost", f"127.0.1.1 {seat.name}",
+                 f"{self.room.gateway} labctl-admin"]
+        hosts += [f"{s.ip} {s.name}" for s in self.room.seats]
+        (etc / "hosts").write_text("\n".join(hosts) + "\n")
+        machine_id = hashlib.sha256(f"labctl/{self.room.name}/{seat.name}".encode()).hexdigest()
+        (etc / "machine-id").write_text(machine_id[:32] + "\n")
+        key = etc / "ssh/ssh_host_ed25519_key"
+        if not key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                            f"root@{seat.name}", "-f", str(key)], check=True)
+        home = ident / "home" / self.admin_user
+        (home / ".ssh").mkdir(parents=True, exist_ok=True)
+        auth = home / ".ssh/authorized_keys"
+        auth.write_text(paths.ADMIN_KEY.with_suffix(".pub").read_text())
+        for p, mode in ((home, 0o750), (home / ".ssh", 0o700), (auth, 0o600)):
+            os.chown(p, *admin)
+            p.chmod(mode)
+        pub = key.with_suffix(".pub").read_text().split()
+        return f"{pub[0]} {pub[1]}"
+
+    def _bridge_up(self) -> None:
+        if not _link_exists(self.bridge):
+            _ip("link", "add", self.bridge, "type", "bridge")
+            _ip("link", "set", self.bridge, "alias", f"labctl room {self.room.name}")
+        prefix = self.room.subnet.prefixlen
+        _ip("addr", "replace", f"{self.room.gateway}/{prefix}", "dev", self.bridge)
+        _ip("link", "set", self.bridge, "up")
+
+    def _network(self, seat: Seat) -> None:
+        ns = self.netns(seat)
+        if not Path(f"/run/netns/{ns}").exists():
+            _ip("netns", "add", ns)
+        if not _link_exists("host0", ns):
+            if _link_exists(self.veth(seat)):
+                _ip("link", "del", self.veth(seat))
+            _ip("link", "add", self.veth(seat), "type", "veth", "peer", "name", "host0",
+                "netns", ns)
+            _ip("link", "set", self.veth(seat), "alias", f"labctl {self.room.name} {seat.name}")
+        _ip("link", "set", self.veth(seat), "master", self.bridge, "up")
+        _ip("-n", ns, "link", "set", "host0", "address", seat.mac)
+        _ip("-n", ns, "addr", "replace", f"{seat.ip}/{self.room.subnet.prefixlen}", "dev", "host0")
+        _ip("-n", ns, "link", "set", "lo", "up")
+        _ip("-n", ns, "link", "set", "host0", "up")
+        _ip("-n", ns, "route", "replace", "default", "via", str(self.room.gateway))
+
+    def _start_runner(self, seat: Seat, image: Path) -> None:
+        sd = self.seat_dir(seat)
+        if _pid(sd / "runner.pid"):
+            return
+        (sd / "seat.json").write_text(json.dumps({
+            "hostname": seat.name, "machine": f"{self.room.name}-{seat.name}",
+            "netns": self.netns(seat), "image": str(image),
+            "reset_method": seat.reset_method}))
+        log = open(sd / "console.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "labctl.vlab.seatrunner", str(sd)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd="/",
+                                env={**os.environ, "PYTHONPATH": str(paths.PROJECT)})
+        log.close()
+        (sd / "runner.pid").write_text(f"{proc.pid}\n")
+
+    # --------------------------------------------------------------- status
+    def status(self, seats: list[Seat] | None = None) -> list[SeatStatus]:
+        seats = seats or list(self.room.seats)
+
+        def one(seat: Seat) -> SeatStatus:
+            sd = self.seat_dir(seat)
+            runner, nspawn = _pid(sd / "runner.pid"), _pid(sd / "nspawn.pid")
+            ssh = bool(nspawn) and ssh_answers(str(seat.ip))
+            state = "running" if ssh else "booting" if nspawn or runner else "stopped"
+            return SeatStatus(seat.name, str(seat.ip), seat.mac, state, runner, nspawn, ssh)
+
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            return list(pool.map(one, seats))
+
+    # ----------------------------------------------------------------- down
+    def stop_seat(self, seat: Seat, timeout: float = 20.0) -> None:
+        self._stop([seat], timeout)
+
+    def _stop(self, seats: list[Seat], timeout: float) -> None:
+        """Power seats off gracefully, then end whatever is left of them."""
+        for seat in seats:
+            runner = _pid(self.seat_dir(seat) / "runner.pid")
+            if runner:
+                os.kill(runner, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+                _pid(self.seat_dir(s) / "runner.pid") for s in seats):
+            time.sleep(0.1)
+        for seat in seats:
+            sd = self.seat_dir(seat)
+            for pidfile in ("runner.pid", "nspawn.pid"):
+                pid = _pid(sd / pidfile)
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                (sd / pidfile).unlink(missing_ok=True)
+        self._kill_orphans(seats)
+        for seat in seats:
+            root = self.seat_dir(seat) / "root"
+            if is_mounted(root):
+                if subprocess.run(["umount", str(root)], capture_output=True).returncode:
+                    subprocess.run(["umount", "--lazy", str(root)], capture_output=True)
+
+    def _kill_orphans(self, seats: list[Seat]) -> None:
+        """End container processes whose nspawn died: found by the seat's network namespace."""
+        inodes = {}
+        for seat in seats:
+            try:
+                inodes[os.stat(f"/run/netns/{self.netns(seat)}").st_ino] = seat.name
+            except OSError:
+                pass
+        if not inodes:
+            return
+        for _ in range(50):
+            found = []
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        if os.stat(entry / "ns/net").st_ino in inodes:
+                            found.append(int(entry.name))
+                    except OSError:
+                        continue
+            if not found:
+                return
+            for pid in found:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+        raise VlabError(f"processes of seats {sorted(inodes.values())} did not end")
+
+    def down(self, purge: bool = False) -> None:
+        seats = list(self.room.seats)
+        self._stop(seats, timeout=30.0)
+        for seat in seats:
+            ns = self.netns(seat)
+            if Path(f"/run/netns/{ns}").exists():
+                _ip("netns", "del", ns, check=False)
+            if _link_exists(self.veth(seat)):
+                _ip("link", "del", self.veth(seat), check=False)
+        if _link_exists(self.bridge):
+            _ip("link", "del", self.bridge)
+        if purge:
+            knownhosts.remove([str(s.ip) for s in seats], paths.KNOWN_HOSTS)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def leftovers(self) -> list[str]:
+        """What of this room is still on the machine: mounts, links, namespaces, processes."""
+        found = []
+        mounts = Path("/proc/self/mounts").read_text()
+        found += [f"mount {line.split()[1]}" for line in mounts.splitlines()
+                  if str(self.dir) in line.split()[1]]
+        links = _ip("-o", "link", "show").stdout
+        found += [f"link {name}" for name in [self.bridge] + [self.veth(s) for s in self.room.seats]
+                  if f" {name}:" in links or f" {name}@" in links]
+        netns = _ip("netns", "list").stdout
+        found += [f"netns {self.netns(s)}" for s in self.room.seats
+                  if self.netns(s) in netns.split()]
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(self.dir) in cmd:
+                found.append(f"process {entry.name}: {cmd[:80]}")
+        return found
+
+
+def status_dicts(statuses: list[SeatStatus]) -> list[dict]:
+    return [asdict(s) for s in statuses]
