@@ -312,18 +312,16 @@ class VirtualRoom:
                 if subprocess.run(["umount", str(root)], capture_output=True).returncode:
                     subprocess.run(["umount", "--lazy", str(root)], capture_output=True)
 
-    def _kill_orphans(self, seats: list[Seat]) -> None:
-        """End container processes whose nspawn died: found by the seat's network namespace."""
-        inodes = {}
+    def _netns_pids(self, seats: list[Seat]) -> list[int]:
+        """Processes inside the seats' network namespaces: what runs there, nspawn or not."""
+        inodes = set()
         for seat in seats:
             try:
-                inodes[os.stat(f"/run/netns/{self.netns(seat)}").st_ino] = seat.name
+                inodes.add(os.stat(f"/run/netns/{self.netns(seat)}").st_ino)
             except OSError:
                 pass
-        if not inodes:
-            return
-        for _ in range(50):
-            found = []
+        found = []
+        if inodes:
             for entry in Path("/proc").iterdir():
                 if entry.name.isdigit():
                     try:
@@ -331,6 +329,12 @@ class VirtualRoom:
                             found.append(int(entry.name))
                     except OSError:
                         continue
+        return found
+
+    def _kill_orphans(self, seats: list[Seat]) -> None:
+        """End container processes whose nspawn died (their systemd lives on without it)."""
+        for _ in range(50):
+            found = self._netns_pids(seats)
             if not found:
                 return
             for pid in found:
@@ -339,7 +343,8 @@ class VirtualRoom:
                 except ProcessLookupError:
                     pass
             time.sleep(0.1)
-        raise VlabError(f"processes of seats {sorted(inodes.values())} did not end")
+        raise VlabError(f"processes {self._netns_pids(seats)} of room {self.room.name} "
+                        "did not end after SIGKILL")
 
     def down(self, purge: bool = False) -> None:
         seats = list(self.room.seats)
@@ -368,6 +373,8 @@ class VirtualRoom:
         netns = _ip("netns", "list").stdout
         found += [f"netns {self.netns(s)}" for s in self.room.seats
                   if self.netns(s) in netns.split()]
+        found += [f"process {pid} in a seat's network namespace"
+                  for pid in self._netns_pids(list(self.room.seats))]
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue

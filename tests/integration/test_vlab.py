@@ -1,0 +1,133 @@
+"""The virtual room: real booted seats, verified SSH, a bridge, and a clean teardown."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+
+import pytest
+
+from labctl.cli import main
+from labctl.core.errors import HostKeyError
+from labctl.core.ssh import Connector
+from labctl.vlab.room import ssh_answers
+
+from .conftest import INVENTORY, ssh, wait_for
+
+
+def test_every_seat_is_running(vroom, capsys):
+    assert main(["vlab", "status", "--json", "-i", str(INVENTORY)]) == 0
+    statuses = json.loads(capsys.readouterr().out)
+    assert {s["name"]: s["state"] for s in statuses} == {
+        s.name: "running" for s in vroom.room.seats}
+
+
+@pytest.mark.parametrize("name", ["itsrv", "it01", "it02", "it03", "it04"])
+def test_seat_identity_over_verified_ssh(vroom, connector, name):
+    seat = vroom.room.seat(name)
+    result = ssh(connector, seat, "hostname; ip -4 -o addr show dev host0; "
+                                  "ip -br link show dev host0; ps -p 1 -o comm=; "
+                                  "systemctl is-active ssh")
+    hostname, addr, link, pid1, sshd = result.stdout.splitlines()
+    assert hostname == seat.name
+    assert f"inet {seat.ip}/24" in addr
+    assert link.split()[2] == seat.mac
+    assert pid1 == "systemd"
+    assert sshd == "active"
+
+
+def test_seats_reach_each_other_over_the_bridge(vroom, connector):
+    seats = list(vroom.room.seats)
+    for seat, peer in zip(seats, seats[1:] + seats[:1]):
+        result = ssh(connector, seat, f"ping -c 1 -W 2 {peer.ip}")
+        assert result.ok, f"{seat.name} cannot reach {peer.name}: {result.stdout}"
+
+
+def test_a_changed_host_key_is_refused(vroom, room, tmp_path):
+    seat = room.seat("it01")
+    other = room.seat("it02")
+    lines = (vroom.dir.parent.parent / "known_hosts").read_text().splitlines()
+    other_key = next(line for line in lines if line.split()[0].split(",")[0] == str(other.ip))
+    forged = tmp_path / "known_hosts"
+    forged.write_text(f"{seat.ip} {' '.join(other_key.split()[1:])}\n")
+    with pytest.raises(HostKeyError, match="CHANGED"):
+        Connector(user="labadmin", known_hosts=forged, retries=0).connect(seat.name, str(seat.ip))
+    forged.write_text("")
+    with pytest.raises(HostKeyError, match="not in"):
+        Connector(user="labadmin", known_hosts=forged, retries=0).connect(seat.name, str(seat.ip))
+
+
+def test_password_login_is_refused(vroom, room):
+    seat = room.seat("it01")
+    proc = subprocess.run(
+        ["ssh", "-o", f"UserKnownHostsFile={vroom.dir.parent.parent / 'known_hosts'}",
+         "-o", "StrictHostKeyChecking=yes", "-o", "PubkeyAuthentication=no",
+         "-o", "BatchMode=yes", f"labadmin@{seat.ip}", "true"], capture_output=True, text=True)
+    assert proc.returncode == 255 and "Permission denied" in proc.stderr
+
+
+def test_a_seat_reboots_and_reboot_restore_discards_its_changes(vroom, connector, room):
+    keep, wipe = room.seat("it03"), room.seat("it04")
+    for seat in (keep, wipe):
+        assert ssh(connector, seat, "sudo touch /usr/local/planted && sync").ok
+        ssh(connector, seat, "sudo systemctl reboot")
+    for seat in (keep, wipe):
+        assert wait_for(lambda s=seat: not ssh_answers(str(s.ip)), 30), f"{seat.name} never went down"
+    for seat in (keep, wipe):
+        assert wait_for(lambda s=seat: ssh_answers(str(s.ip)), 60), f"{seat.name} never came back"
+    assert ssh(connector, keep, "test -e /usr/local/planted").ok, "profile seat keeps its disk"
+    assert not ssh(connector, wipe, "test -e /usr/local/planted").ok, "reboot-restore wipes it"
+
+
+def test_a_stopped_seat_starts_again(vroom, room):
+    seat = room.seat("it02")
+    assert main(["vlab", "stop", "it02", "-i", str(INVENTORY)]) == 0
+    assert not ssh_answers(str(seat.ip))
+    assert vroom.status([seat])[0].state == "stopped"
+    assert main(["vlab", "start", "it02", "-i", str(INVENTORY)]) == 0
+    assert vroom.status([seat])[0].state == "running"
+
+
+def test_a_bad_inventory_touches_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad"
+    shutil.copytree(INVENTORY, bad)
+    hosts = bad / "hosts.yml"
+    hosts.write_text(hosts.read_text().replace("lab_room_name", "x").replace(
+        "52:54:00:78:01:03", "52:54:00:78:01:01"))
+    (bad / "group_vars/all.yml").write_text(
+        (bad / "group_vars/all.yml").read_text().replace("itest", "itbad"))
+    before = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    assert main(["vlab", "up", "-i", str(bad)]) == 2
+    assert "duplicate MAC" in capsys.readouterr().err
+    after = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    assert before == after
+    assert not os.path.exists("/var/lib/labctl/rooms/itbad")
+
+
+def test_a_clashing_subnet_is_refused(vroom, tmp_path, capsys):
+    other = tmp_path / "other"
+    shutil.copytree(INVENTORY, other)
+    (other / "group_vars/all.yml").write_text(
+        (other / "group_vars/all.yml").read_text().replace("itest", "itclash"))
+    assert main(["vlab", "up", "-i", str(other)]) == 3
+    err = capsys.readouterr().err
+    assert "clashes with the route 10.78.0.0/24 on lab-itest" in err
+    assert "lab_room_subnet" in err
+
+
+def test_down_after_a_crash_leaves_nothing(vroom, room):
+    """Kill one seat's runner and nspawn with SIGKILL: its systemd lives on; down ends it."""
+    seat = room.seat("it01")
+    sd = vroom.seat_dir(seat)
+    runner = int((sd / "runner.pid").read_text())
+    nspawn = int((sd / "nspawn.pid").read_text())
+    os.kill(runner, signal.SIGKILL)
+    os.kill(nspawn, signal.SIGKILL)
+    assert wait_for(lambda: not os.path.exists(f"/proc/{nspawn}/status")
+                    or "Z" in open(f"/proc/{nspawn}/status").read().split("State:")[1][:4], 10)
+    assert ssh_answers(str(seat.ip)), "the orphaned container still runs its sshd"
+    assert main(["vlab", "down", "-i", str(INVENTORY)]) == 0
+    assert vroom.leftovers() == []
+    assert main(["vlab", "down", "-i", str(INVENTORY)]) == 0, "down is safe to run twice"
+    assert vroom.leftovers() == []
