@@ -50,7 +50,7 @@ def debian_mirror() -> str:
 
 
 def image_key(admin_user: str) -> str:
-    spec = "|".join([SUITE, admin_user, *PACKAGES, *MASKED, "v2"])
+    spec = "|".join([SUITE, admin_user, *PACKAGES, *MASKED, "v3"])
     return f"{SUITE}-{hashlib.sha256(spec.encode()).hexdigest()[:10]}"
 
 
@@ -111,6 +111,11 @@ def _customise(root: Path, admin_user: str, log) -> None:
         "PermitRootLogin no\n"
         "PasswordAuthentication no\n"
         "UseDNS no\n")
+    # sshd answers only once logins are allowed (pam_nologin until user sessions start),
+    # so "SSH answers" means "the admin can log in".
+    dropin = root / "etc/systemd/system/ssh.service.d"
+    dropin.mkdir(parents=True, exist_ok=True)
+    (dropin / "labctl.conf").write_text("[Unit]\nAfter=systemd-user-sessions.service\n")
     chroot("systemctl", "mask", *MASKED)
     chroot("systemctl", "enable", "ssh.service")
     (root / "etc/locale.gen").write_text("en_US.UTF-8 UTF-8\nzh_CN.UTF-8 UTF-8\n")

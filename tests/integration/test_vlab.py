@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from labctl.cli import main
-from labctl.core.errors import HostKeyError
+from labctl.core.errors import ConnectError, HostKeyError
 from labctl.core.ssh import Connector
 from labctl.vlab.room import ssh_answers
 
@@ -70,12 +70,18 @@ def test_password_login_is_refused(vroom, room):
 def test_a_seat_reboots_and_reboot_restore_discards_its_changes(vroom, connector, room):
     keep, wipe = room.seat("it03"), room.seat("it04")
     for seat in (keep, wipe):
-        assert ssh(connector, seat, "sudo touch /usr/local/planted && sync").ok
+        # /run is a tmpfs: its marker is gone once the seat has really rebooted
+        assert ssh(connector, seat, "sudo touch /usr/local/planted /run/before-reboot && sync").ok
         ssh(connector, seat, "sudo systemctl reboot")
+
+    def rebooted(seat):
+        try:
+            return ssh(connector, seat, "test ! -e /run/before-reboot").ok
+        except ConnectError:
+            return False
+
     for seat in (keep, wipe):
-        assert wait_for(lambda s=seat: not ssh_answers(str(s.ip)), 30), f"{seat.name} never went down"
-    for seat in (keep, wipe):
-        assert wait_for(lambda s=seat: ssh_answers(str(s.ip)), 60), f"{seat.name} never came back"
+        assert wait_for(lambda s=seat: rebooted(s), 60), f"{seat.name} did not reboot"
     assert ssh(connector, keep, "test -e /usr/local/planted").ok, "profile seat keeps its disk"
     assert not ssh(connector, wipe, "test -e /usr/local/planted").ok, "reboot-restore wipes it"
 
