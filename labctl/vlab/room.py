@@ -36,6 +36,11 @@ from labctl.core.room import Room, Seat
 from labctl.vlab import image as golden
 from labctl.vlab.seatrunner import is_mounted
 
+# Each seat's systemd takes several inotify instances; the kernel's default (128 per
+# user) runs out at about 20 seats ("Failed to allocate manager object").
+SYSCTLS = {"fs/inotify/max_user_instances": 8192, "fs/inotify/max_user_watches": 524288,
+           "kernel/keys/maxkeys": 20000}
+
 TOOLS = {"systemd-nspawn": "systemd-container", "debootstrap": "debootstrap",
          "ip": "iproute2", "ssh-keygen": "openssh-client", "mount": "mount"}
 
@@ -123,6 +128,11 @@ class VirtualRoom:
             subprocess.run(["modprobe", "overlay"], capture_output=True)
             if "overlay" not in Path("/proc/filesystems").read_text():
                 raise PreflightError("the kernel has no overlay filesystem (modprobe overlay)")
+        for key, minimum in SYSCTLS.items():
+            proc_file = Path("/proc/sys") / key
+            if proc_file.exists() and int(proc_file.read_text().split()[0]) < minimum:
+                self.progress(f"raising {key.replace('/', '.')} to {minimum} for the seats' systemd")
+                proc_file.write_text(f"{minimum}\n")
         routes = json.loads(_ip("-j", "-4", "route", "show", "table", "all").stdout or "[]")
         for route in routes:
             dst, dev = route.get("dst", ""), route.get("dev", "")
