@@ -41,7 +41,7 @@ from labctl.vlab.seatrunner import is_mounted
 SYSCTLS = {"fs/inotify/max_user_instances": 8192, "fs/inotify/max_user_watches": 524288,
            "kernel/keys/maxkeys": 20000}
 
-TOOLS = {"systemd-nspawn": "systemd-container", "debootstrap": "debootstrap",
+TOOLS = {"systemd-nspawn": "systemd-container", "debootstrap": "debootstrap", "nft": "nftables",
          "ip": "iproute2", "ssh-keygen": "openssh-client", "mount": "mount"}
 
 
@@ -104,6 +104,7 @@ class VirtualRoom:
         self.progress = progress
         self.dir = paths.ROOMS / room.name
         self.bridge = f"lab-{room.name}"
+        self.nft_table = f"labctl_{room.name.replace('-', '_')}"
         self.admin_user = str(room.vars.get("ansible_user", "labadmin"))
 
     # ------------------------------------------------------------------ names
@@ -162,6 +163,7 @@ class VirtualRoom:
             "bridge": self.bridge, "subnet": str(self.room.subnet),
             "seats": [s.name for s in self.room.seats]}, indent=1))
         self._bridge_up()
+        self._uplink()
         admin_uid = self._admin_uid(image)
         keys = {}
         for seat in seats:
@@ -223,6 +225,7 @@ class VirtualRoom:
                  f"{self.room.gateway} labctl-admin"]
         hosts += [f"{s.ip} {s.name}" for s in self.room.seats]
         (etc / "hosts").write_text("\n".join(hosts) + "\n")
+        shutil.copyfile("/etc/resolv.conf", etc / "resolv.conf")
         machine_id = hashlib.sha256(f"labctl/{self.room.name}/{seat.name}".encode()).hexdigest()
         (etc / "machine-id").write_text(machine_id[:32] + "\n")
         key = etc / "ssh/ssh_host_ed25519_key"
@@ -246,6 +249,24 @@ class VirtualRoom:
         prefix = self.room.subnet.prefixlen
         _ip("addr", "replace", f"{self.room.gateway}/{prefix}", "dev", self.bridge)
         _ip("link", "set", self.bridge, "up")
+
+    def _uplink(self) -> None:
+        """The room's router: the servers (only) reach the outside through NAT, like a
+        school lab whose terminals get their packages from the lab server's cache."""
+        servers = ", ".join(str(s.ip) for s in self.room.servers)
+        Path("/proc/sys/net/ipv4/ip_forward").write_text("1\n")
+        subprocess.run(["nft", "delete", "table", "ip", self.nft_table], capture_output=True)
+        if not servers:
+            return
+        rules = (f"table ip {self.nft_table} {{\n"
+                 f" chain postrouting {{ type nat hook postrouting priority srcnat; "
+                 f"ip saddr {{ {servers} }} ip daddr != {self.room.subnet} masquerade; }}\n"
+                 f" chain forward {{ type filter hook forward priority filter; "
+                 f"iifname \"{self.bridge}\" ip saddr != {{ {servers} }} "
+                 f"oifname != \"{self.bridge}\" drop; }}\n}}\n")
+        proc = subprocess.run(["nft", "-f", "-"], input=rules, capture_output=True, text=True)
+        if proc.returncode:
+            raise VlabError(f"cannot set up the room's NAT with nft: {proc.stderr.strip()}")
 
     def _network(self, seat: Seat) -> None:
         ns = self.netns(seat)
@@ -367,6 +388,7 @@ class VirtualRoom:
                 _ip("link", "del", self.veth(seat), check=False)
         if _link_exists(self.bridge):
             _ip("link", "del", self.bridge)
+        subprocess.run(["nft", "delete", "table", "ip", self.nft_table], capture_output=True)
         if purge:
             knownhosts.remove([str(s.ip) for s in seats], paths.KNOWN_HOSTS)
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -380,6 +402,9 @@ class VirtualRoom:
         links = _ip("-o", "link", "show").stdout
         found += [f"link {name}" for name in [self.bridge] + [self.veth(s) for s in self.room.seats]
                   if f" {name}:" in links or f" {name}@" in links]
+        if subprocess.run(["nft", "list", "table", "ip", self.nft_table],
+                          capture_output=True).returncode == 0:
+            found.append(f"nft table {self.nft_table}")
         netns = _ip("netns", "list").stdout
         found += [f"netns {self.netns(s)}" for s in self.room.seats
                   if self.netns(s) in netns.split()]
