@@ -51,6 +51,12 @@ def cmd_vlab(args) -> int:
             return 1
         print(f"room {room.name}: {len(statuses)} seats up on bridge {vroom.bridge}; "
               f"inventory {room.inventory}")
+        if args.provision:
+            from labctl.core import mirror
+            from labctl.vlab.provision import provision
+            mirror.dotnet()
+            result = provision(vroom)
+            print(f"room {room.name}: provisioned; site.yml changed {result.changed} task(s)")
         return 0
     if args.action == "down":
         vroom.down(purge=args.purge)
@@ -73,6 +79,21 @@ def cmd_vlab(args) -> int:
     return 0
 
 
+def cmd_provision(args) -> int:
+    from labctl.core.playbook import run_playbook
+    room = _room(args)
+    result = run_playbook(room.inventory, args.playbook, limit=args.limit, check=args.check,
+                          diff=args.diff, on_line=print)
+    return 0 if result.succeeded else 1
+
+
+def cmd_mirror(args) -> int:
+    from labctl.core import mirror
+    out = mirror.dotnet()
+    print(f"mirror: {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,7 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--purge", action="store_true", help="down: also delete the seats' disks")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for SSH")
+    p.add_argument("--provision", action="store_true",
+                   help="up: provision the room with the playbooks (terminals from a shared layer)")
     p.set_defaults(func=cmd_vlab)
+
+    p = sub.add_parser("provision", help="run a playbook over the room (default site.yml)")
+    _inventory_arg(p)
+    p.add_argument("playbook", nargs="?", default="site.yml")
+    p.add_argument("--limit")
+    p.add_argument("--check", action="store_true")
+    p.add_argument("--diff", action="store_true")
+    p.set_defaults(func=cmd_provision)
+
+    p = sub.add_parser("mirror", help="fill the admin host's copy of the offline installers")
+    p.add_argument("what", choices=["dotnet"])
+    p.set_defaults(func=cmd_mirror)
     return parser
 
 

@@ -285,13 +285,31 @@ class VirtualRoom:
         _ip("-n", ns, "link", "set", "host0", "up")
         _ip("-n", ns, "route", "replace", "default", "via", str(self.room.gateway))
 
+    def layers(self, seat: Seat) -> list[str]:
+        """The provisioned layers a seat boots on, above the golden image (top first)."""
+        try:
+            return json.loads((self.seat_dir(seat) / "seat.json").read_text()).get("layers", [])
+        except (OSError, ValueError):
+            return []
+
+    def set_layers(self, seat: Seat, layers: list[str]) -> None:
+        """Put a stopped seat on other layers; its own writes are discarded."""
+        sd = self.seat_dir(seat)
+        if _pid(sd / "runner.pid"):
+            raise VlabError(f"{seat.name} must be stopped before its layers change")
+        for d in ("upper", "work"):
+            shutil.rmtree(sd / d, ignore_errors=True)
+        config = json.loads((sd / "seat.json").read_text())
+        config["layers"] = layers
+        (sd / "seat.json").write_text(json.dumps(config))
+
     def _start_runner(self, seat: Seat, image: Path) -> None:
         sd = self.seat_dir(seat)
         if _pid(sd / "runner.pid"):
             return
         (sd / "seat.json").write_text(json.dumps({
             "hostname": seat.name, "machine": f"{self.room.name}-{seat.name}",
-            "netns": self.netns(seat), "image": str(image),
+            "netns": self.netns(seat), "image": str(image), "layers": self.layers(seat),
             "reset_method": seat.reset_method}))
         log = open(sd / "console.log", "ab")
         proc = subprocess.Popen([sys.executable, "-m", "labctl.vlab.seatrunner", str(sd)],

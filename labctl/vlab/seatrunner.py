@@ -29,13 +29,15 @@ def is_mounted(path: Path) -> bool:
         return any(line.split()[1] == target for line in mounts)
 
 
-def mount_root(seat: Path, image: str) -> None:
+def mount_root(seat: Path, lower: list[str]) -> None:
+    """Mount the root: the seat's writes over its identity over the layers (top first)."""
     root = seat / "root"
     if is_mounted(root):
         return
     for d in ("upper", "work", "root"):
         (seat / d).mkdir(exist_ok=True)
-    options = f"lowerdir={seat / 'identity'}:{image},upperdir={seat / 'upper'},workdir={seat / 'work'}"
+    lowerdir = ":".join([str(seat / "identity"), *lower])
+    options = f"lowerdir={lowerdir},upperdir={seat / 'upper'},workdir={seat / 'work'}"
     subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(root)], check=True)
 
 
@@ -73,7 +75,7 @@ def main(seat: Path) -> int:
     rc = 0
     try:
         while not state["stopping"]:
-            mount_root(seat, config["image"])
+            mount_root(seat, [*config.get("layers", []), config["image"]])
             cmd = ["systemd-nspawn", "--quiet", "--boot", f"--directory={seat / 'root'}",
                    f"--machine={config['machine']}", f"--hostname={config['hostname']}",
                    "--register=no", "--keep-unit", "--console=passive", "--link-journal=no",

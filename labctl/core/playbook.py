@@ -1,0 +1,94 @@
+"""Run the project's playbooks: one facade for the CLI, the virtual room and the console."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labctl.core import paths
+from labctl.core.errors import LabError
+
+PLAYBOOKS = paths.PROJECT / "playbooks"
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
+                   r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
+
+
+class PlaybookError(LabError):
+    """A playbook run failed on some hosts."""
+
+
+@dataclass
+class HostRecap:
+    ok: int
+    changed: int
+    unreachable: int
+    failed: int
+    skipped: int
+
+
+@dataclass
+class PlaybookResult:
+    playbook: str
+    returncode: int
+    recap: dict[str, HostRecap] = field(default_factory=dict)
+    output: str = ""
+
+    @property
+    def changed(self) -> int:
+        return sum(r.changed for r in self.recap.values())
+
+    @property
+    def failed_hosts(self) -> list[str]:
+        return sorted(h for h, r in self.recap.items() if r.failed or r.unreachable)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.returncode == 0 and not self.failed_hosts
+
+
+def ansible_env(extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    env.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    env.update(extra or {})
+    return env
+
+
+def parse_recap(output: str) -> dict[str, HostRecap]:
+    recap = {}
+    for line in output.splitlines():
+        m = RECAP.match(line.strip())
+        if m:
+            ok, changed, unreachable, failed, skipped = (int(m.group(i)) for i in range(2, 7))
+            recap[m.group(1)] = HostRecap(ok, changed, unreachable, failed, skipped)
+    return recap
+
+
+def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str | None = None,
+                 check: bool = False, diff: bool = False, extra_args: list[str] | None = None,
+                 env: dict | None = None, on_line=None) -> PlaybookResult:
+    """Run ansible-playbook and return its per-host recap; on_line gets every output line."""
+    path = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(path)]
+    if limit:
+        cmd += ["--limit", limit]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    cmd += extra_args or []
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=ansible_env(env), cwd=paths.PROJECT)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if on_line:
+            on_line(line.rstrip("\n"))
+    proc.wait()
+    output = "".join(lines)
+    return PlaybookResult(str(path.name), proc.returncode, parse_recap(output), output)

@@ -1,0 +1,87 @@
+"""Provision the virtual room with the project's playbooks, fast.
+
+The lab server is provisioned live. The terminals are provisioned once, on one
+representative seat; its writable layer then becomes a read-only layer that
+every terminal boots on (like a golden image made by the same playbooks), so a
+room of 60 seats is provisioned in the time of one. A final run of site.yml
+over the whole room proves the result: it must change nothing a seat needs.
+Layers are cached by the hash of the roles, playbooks and inventory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from labctl.core import paths
+from labctl.core.errors import VlabError
+from labctl.core.playbook import PlaybookResult, run_playbook
+from labctl.vlab.room import VirtualRoom
+
+LAYERS = paths.IMAGES / "layers"
+
+
+def _tree_hash(*roots: Path) -> str:
+    digest = hashlib.sha256()
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            digest.update(str(f.relative_to(root.parent)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def layer_key(vroom: VirtualRoom) -> str:
+    inv = vroom.room.inventory
+    return _tree_hash(paths.PROJECT / "roles", paths.PROJECT / "playbooks", inv,
+                      paths.PROJECT / "ansible.cfg")
+
+
+def _check(result: PlaybookResult, what: str) -> PlaybookResult:
+    if not result.succeeded:
+        tail = "\n".join(result.output.splitlines()[-25:])
+        raise VlabError(f"{what} failed on {', '.join(result.failed_hosts) or 'the room'}:\n{tail}")
+    return result
+
+
+def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
+    room, inv = vroom.room, vroom.room.inventory
+    linux = [s for s in room.terminals if s.is_linux]
+    if room.servers:
+        progress(f"provisioning the lab server{'s' if len(room.servers) > 1 else ''} (server.yml)")
+        _check(run_playbook(inv, "server.yml", limit="servers"), "server.yml")
+    if linux:
+        layer = LAYERS / f"terminal-{layer_key(vroom)}"
+        if not layer.exists():
+            rep = linux[0]
+            progress(f"provisioning the terminal layer on {rep.name} (terminals.yml)")
+            if vroom.layers(rep):
+                vroom.stop_seat(rep)
+                vroom.set_layers(rep, [])
+                vroom.start_seat(rep)
+                vroom.wait_ready([rep], 120)
+            _check(run_playbook(inv, "terminals.yml", limit=rep.name), "terminals.yml")
+            vroom.stop_seat(rep)
+            LAYERS.mkdir(parents=True, exist_ok=True)
+            partial = layer.with_name(layer.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            (vroom.seat_dir(rep) / "upper").rename(partial)
+            for junk in ("var/log/journal", "var/cache/apt/archives"):
+                shutil.rmtree(partial / junk, ignore_errors=True)
+            partial.rename(layer)
+            vroom.set_layers(rep, [str(layer)])
+            vroom.start_seat(rep)
+        moved = [s for s in linux if vroom.layers(s) != [str(layer)]]
+        if moved:
+            progress(f"booting {len(moved)} terminal(s) on the provisioned layer {layer.name}")
+            vroom._stop(moved, timeout=30)
+            for seat in moved:
+                vroom.set_layers(seat, [str(layer)])
+                vroom.start_seat(seat)
+        statuses = vroom.wait_ready(linux, 180)
+        down = [s.name for s in statuses if s.state != "running"]
+        if down:
+            raise VlabError(f"terminals did not come back after provisioning: {', '.join(down)}")
+    progress("running site.yml over the whole room")
+    return _check(run_playbook(inv, "site.yml"), "site.yml")
