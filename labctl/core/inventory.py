@@ -172,9 +172,15 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
     loader = DataLoader()
     vault_file = C.DEFAULT_VAULT_PASSWORD_FILE
     if vault_file and Path(vault_file).exists():
-        from ansible.cli import CLI
-        loader.set_vault_secrets(CLI.setup_vault_secrets(
-            loader, vault_ids=[], vault_password_files=[vault_file]))
+        from ansible.parsing.vault import VaultSecretsContext
+        context = VaultSecretsContext.current(optional=True)
+        if context is None:  # once per process (ansible-core's rule)
+            from ansible.cli import CLI
+            secrets = CLI.setup_vault_secrets(loader, vault_ids=[],
+                                              vault_password_files=[vault_file])
+        else:
+            secrets = context.secrets
+        loader.set_vault_secrets(secrets)
     try:
         inventory = InventoryManager(loader=loader, sources=[str(source)])
         manager = VariableManager(loader=loader, inventory=inventory)

@@ -8,6 +8,7 @@ a small check program compiled with Mono's C# compiler that the role runs.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import shutil
 import subprocess
@@ -53,7 +54,8 @@ def dotnet(progress=print) -> Path:
     """Place the .NET runtime archive, its checksum and the check program in the mirror."""
     out = MIRROR / "dotnet"
     archive = out / ARCHIVE
-    if archive.exists() and (out / f"{ARCHIVE}.sha256").exists() and (out / "labcheck.dll").exists():
+    if all((out / f).exists() for f in (ARCHIVE, f"{ARCHIVE}.sha256", "labcheck.dll",
+                                         "labcheck.dll.sha256")):
         return out
     if shutil.which("mcs") is None:
         raise PreflightError("the C# compiler mcs is missing: apt-get install mono-mcs")
@@ -77,7 +79,10 @@ def dotnet(progress=print) -> Path:
         for so in root.rglob("*.so"):
             so.chmod(0o755)
         partial = archive.with_suffix(".partial")
-        with tarfile.open(partial, "w:gz") as tar:
+        # gzip without a time stamp: the same runtime always gives the same checksum
+        with open(partial, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                        mtime=0) as gz, \
+                tarfile.open(fileobj=gz, mode="w") as tar:
             for item in sorted(root.rglob("*")):
                 tar.add(item, arcname=f"./{item.relative_to(root)}", recursive=False,
                         filter=_tarinfo)
@@ -87,5 +92,6 @@ def dotnet(progress=print) -> Path:
         subprocess.run(["mcs", "-nologo", "-target:exe", f"-out:{out / 'labcheck.dll'}", str(src)],
                        check=True)
     (out / f"{ARCHIVE}.sha256").write_text(sha256(archive) + "\n")
+    (out / "labcheck.dll.sha256").write_text(sha256(out / "labcheck.dll") + "\n")
     progress(f"mirror: {archive} sha256 {sha256(archive)}")
     return out

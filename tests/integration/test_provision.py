@@ -1,0 +1,112 @@
+"""The playbooks on the virtual room: clean, idempotent, honest in check mode, self-repairing,
+and refusing bad role input before any task changes anything."""
+
+import pytest
+
+from labctl.core import mirror
+from labctl.core.playbook import run_playbook
+from labctl.vlab.provision import provision
+
+from .conftest import INVENTORY, ssh
+
+
+@pytest.fixture(scope="session")
+def provisioned(vroom):
+    mirror.dotnet()
+    result = provision(vroom, progress=lambda *_: None)
+    return vroom, result
+
+
+def test_site_runs_clean_on_every_host(provisioned):
+    vroom, result = provisioned
+    assert result.succeeded, result.output[-3000:]
+    assert set(result.recap) == {s.name for s in vroom.room.seats}
+
+
+def test_a_second_run_changes_nothing(provisioned):
+    result = run_playbook(INVENTORY, "site.yml")
+    assert result.succeeded, result.output[-3000:]
+    assert {h: r.changed for h, r in result.recap.items()} == {h: 0 for h in result.recap}
+
+
+def test_check_mode_reports_nothing_to_change(provisioned):
+    result = run_playbook(INVENTORY, "site.yml", check=True, diff=True)
+    assert result.succeeded, result.output[-3000:]
+    assert {h: r.changed for h, r in result.recap.items()} == {h: 0 for h in result.recap}
+
+
+def test_the_terminals_really_have_their_software(provisioned, connector):
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it03")
+    dotnet = ssh(connector, seat, "dotnet /usr/local/share/labctl/labcheck.dll")
+    assert dotnet.ok and "runtime 8.0.4, 6*7=42" in dotnet.stdout
+    assert ssh(connector, seat, "systemctl is-active mariadb").stdout.strip() == "active"
+    for binary in ("/usr/bin/chromium", "/usr/bin/firefox-esr", "/usr/bin/WebKitWebDriver"):
+        assert ssh(connector, seat, f"test -x {binary}").ok, binary
+    fact = ssh(connector, seat, "cat /etc/ansible/facts.d/lab_browsers.fact").stdout
+    assert '"applicable": false' in fact and '"gecko"' in fact
+    student = ssh(connector, seat, "sudo -l -U student")
+    assert "not allowed to run sudo" in student.stdout
+    grants = ssh(connector, seat, "sudo mysql -N -e \"SHOW GRANTS FOR 'student'@'localhost'\"")
+    assert "`student\\\\_%`.*" in grants.stdout and "*.*" not in grants.stdout.replace(
+        "USAGE ON *.*", "")
+
+
+def test_the_server_runs_its_services(provisioned, connector):
+    vroom, _ = provisioned
+    server = vroom.room.seat("itsrv")
+    for unit in ("mariadb", "nginx", "apt-cacher-ng", "chrony", "dnsmasq"):
+        assert ssh(connector, server, f"systemctl is-active {unit}").stdout.strip() == "active", unit
+    conf = ssh(connector, server, "cat /etc/dnsmasq.d/lab.conf").stdout
+    for seat in vroom.room.seats:
+        assert f"dhcp-host={seat.mac},{seat.ip},{seat.name}" in conf
+    page = ssh(connector, vroom.room.seat("it01"),
+               "python3 -c \"import urllib.request as u; print(u.urlopen('http://10.78.0.10/test/').read().decode())\"")
+    assert "#1e90ff" in page.stdout
+
+
+def test_a_rerun_repairs_a_drifted_terminal(provisioned, connector):
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it02")
+    assert ssh(connector, seat, "sudo systemctl stop mariadb && "
+                                "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q firefox-esr").ok
+    assert not ssh(connector, seat, "test -x /usr/bin/firefox-esr").ok
+    result = run_playbook(INVENTORY, "site.yml", limit="it02")
+    assert result.succeeded, result.output[-3000:]
+    assert result.recap["it02"].changed >= 2
+    assert ssh(connector, seat, "systemctl is-active mariadb").stdout.strip() == "active"
+    assert ssh(connector, seat, "test -x /usr/bin/firefox-esr").ok
+
+
+BAD_INPUT = {
+    "unknown .NET source": ({"lab_dotnet_source": "floppy"}, "lab_dotnet_source",
+                            "value of lab_dotnet_source must be one of"),
+    "malformed checksum": ({"lab_dotnet_checksum": "sha256:not-hex"}, "lab_dotnet_checksum",
+                           "must be\nsha256: followed by"),
+    "student without a password": ({"lab_common_students": [{"name": "bob"}]},
+                                   "lab_common_students", "password"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_role_input_fails_before_any_change(provisioned, case, tmp_path):
+    import json
+    extra, variable, words = BAD_INPUT[case]
+    (tmp_path / "bad.json").write_text(json.dumps(extra))
+    result = run_playbook(INVENTORY, "terminals.yml", limit="it01",
+                          extra_args=["-e", f"@{tmp_path / 'bad.json'}"])
+    assert not result.succeeded
+    assert variable in result.output
+    assert " ".join(words.split()) in " ".join(result.output.split())
+    assert result.recap["it01"].changed == 0
+
+
+def test_a_wrong_checksum_fails_and_keeps_the_previous_dotnet(provisioned, connector):
+    vroom, _ = provisioned
+    result = run_playbook(INVENTORY, "terminals.yml", limit="it01",
+                          extra_args=["-e", "lab_dotnet_checksum=sha256:" + "0" * 64,
+                                      "--tags", "lab_dotnet"])
+    assert not result.succeeded
+    assert "previous .NET install is untouched" in " ".join(result.output.split())
+    out = ssh(connector, vroom.room.seat("it01"), "dotnet /usr/local/share/labctl/labcheck.dll")
+    assert out.ok and "runtime 8.0.4" in out.stdout
