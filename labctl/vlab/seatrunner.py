@@ -80,6 +80,8 @@ def main(seat: Path) -> int:
                    f"--machine={config['machine']}", f"--hostname={config['hostname']}",
                    "--register=no", "--keep-unit", "--console=passive", "--link-journal=no",
                    "--resolv-conf=off", "--timezone=off",
+                   # the seat owns its network namespace: let its root manage it (DHCP server)
+                   "--capability=CAP_NET_ADMIN",
                    f"--network-namespace-path=/run/netns/{config['netns']}"]
             log(f"booting {config['hostname']}")
             state["child"] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
