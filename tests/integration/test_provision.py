@@ -45,7 +45,7 @@ def test_the_terminals_really_have_their_software(provisioned, connector):
         assert ssh(connector, seat, f"test -x {binary}").ok, binary
     fact = ssh(connector, seat, "cat /etc/ansible/facts.d/lab_browsers.fact").stdout
     assert '"applicable": false' in fact and '"gecko"' in fact
-    student = ssh(connector, seat, "sudo -l -U student")
+    student = ssh(connector, seat, "sudo -n sudo -l -U student")
     assert "not allowed to run sudo" in student.stdout
     grants = ssh(connector, seat, "sudo mysql -N -e \"SHOW GRANTS FOR 'student'@'localhost'\"")
     assert "`student\\\\_%`.*" in grants.stdout and "*.*" not in grants.stdout.replace(
