@@ -356,6 +356,9 @@ class VirtualRoom:
                 (sd / pidfile).unlink(missing_ok=True)
         self._kill_orphans(seats)
         for seat in seats:
+            # Ansible's SSH master for a seat that is gone would answer for its successor
+            for master in Path("/run/labctl-cp").glob(f"{seat.ip}-*"):
+                master.unlink(missing_ok=True)
             root = self.seat_dir(seat) / "root"
             if is_mounted(root):
                 if subprocess.run(["umount", str(root)], capture_output=True).returncode:
