@@ -94,6 +94,33 @@ def cmd_mirror(args) -> int:
     return 0
 
 
+def cmd_coursedata(args) -> int:
+    from labctl.coursedata import generate, load
+    if args.action == "generate":
+        scale = generate.parse_scale(args.scale)
+        if args.seed < 0:
+            raise generate.CourseDataError(f"seed {args.seed} must be a whole number >= 0")
+        manifest = generate.generate(Path(args.out), seed=args.seed, scale=scale, progress=print)
+        for name, info in manifest.tables.items():
+            print(f"{name:16} {info['rows']:>10,} rows")
+        print(f"written to {args.out}")
+        return 0
+    if args.action == "export":
+        from labctl.coursedata.export import export
+        print(f"exported to {export(Path(args.data), Path(args.out), args.format)}")
+        return 0
+    password = Path(args.password_file).read_text().strip() if args.password_file else ""
+    server = load.Server(host=args.host, port=args.port, user=args.user, password=password,
+                         unix_socket=args.socket)
+    if args.action == "load":
+        counts = load.load(server, Path(args.data), args.database, progress=print)
+        print(f"{args.database}: {sum(counts.values()):,} rows in {len(counts)} tables")
+        return 0
+    seconds = load.clone(server, args.database, args.target)
+    print(f"{args.target}: copied from {args.database} in {seconds:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +149,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true")
     p.add_argument("--diff", action="store_true")
     p.set_defaults(func=cmd_provision)
+
+    p = sub.add_parser("coursedata", help="the shop database of the data-analysis courses")
+    p.add_argument("action", choices=["generate", "load", "clone", "export"])
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--scale", default="standard",
+                   help="tiny, small, standard (~100k orders), large, huge, or a number")
+    p.add_argument("--out", default="out/coursedata", help="generate: directory; export: file/dir")
+    p.add_argument("--data", default="out/coursedata", help="the generated data directory")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    p.add_argument("--database", default="shop")
+    p.add_argument("--target", help="clone: the student's database")
+    p.add_argument("--host", default="localhost")
+    p.add_argument("--port", type=int, default=3306)
+    p.add_argument("--user", default="root")
+    p.add_argument("--password-file")
+    p.add_argument("--socket")
+    p.set_defaults(func=cmd_coursedata)
 
     p = sub.add_parser("mirror", help="fill the admin host's copy of the offline installers")
     p.add_argument("what", choices=["dotnet"])

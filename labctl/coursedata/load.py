@@ -1,0 +1,170 @@
+"""Load the generated shop into MySQL/MariaDB in bulk, and clone it per student.
+
+A load is all-or-nothing per database: tables are loaded with LOAD DATA LOCAL
+INFILE into a staging database, counted against the manifest, then swapped in
+with one RENAME TABLE; if anything fails, the target database is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymysql
+
+from labctl.coursedata.generate import CourseDataError
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,48}$")
+
+
+@dataclass(frozen=True)
+class Server:
+    """How to reach a MySQL/MariaDB server."""
+
+    host: str = "localhost"
+    port: int = 3306
+    user: str = "root"
+    password: str = ""
+    unix_socket: str | None = None
+
+    def connect(self, database: str | None = None) -> pymysql.connections.Connection:
+        try:
+            return pymysql.connect(host=self.host, port=self.port, user=self.user,
+                                   password=self.password, unix_socket=self.unix_socket,
+                                   database=database, charset="utf8mb4", local_infile=True,
+                                   autocommit=True, connect_timeout=10)
+        except pymysql.err.OperationalError as exc:
+            code = exc.args[0] if exc.args else 0
+            where = self.unix_socket or f"{self.host}:{self.port}"
+            if code == 1045:
+                raise CourseDataError(f"{where}: MySQL refused user {self.user!r} (wrong password?): "
+                                      "check --user and --password-file") from None
+            raise CourseDataError(f"{where}: cannot reach the MySQL server: {exc.args[-1]}; "
+                                  "is it running, and is the address right?") from None
+
+
+def tables() -> list[str]:
+    """Table names in creation order (parents first)."""
+    return re.findall(r"CREATE TABLE (\w+)", SCHEMA.read_text())
+
+
+def _statements() -> list[str]:
+    text = "\n".join(line for line in SCHEMA.read_text().splitlines() if not line.startswith("--"))
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def _check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise CourseDataError(f"database name {name!r}: use letters, digits and _ only")
+    return name
+
+
+def load(server: Server, data: Path, database: str = "shop", progress=None) -> dict[str, int]:
+    """Load a generated data directory into `database`; return rows per table."""
+    say = progress or (lambda *_: None)
+    database = _check_name(database)
+    data = Path(data)
+    try:
+        manifest = json.loads((data / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise CourseDataError(f"{data}: no readable manifest.json ({exc}): generate the data "
+                              "first with `labctl coursedata generate --out DIR`") from None
+    staging, old = f"{database}__loading", f"{database}__old"
+    conn = server.connect()
+    counts = {}
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
+            cur.execute(f"CREATE DATABASE `{staging}` CHARACTER SET utf8mb4 "
+                        "COLLATE utf8mb4_unicode_ci")
+            cur.execute(f"USE `{staging}`")
+            for statement in _statements():
+                cur.execute(statement)
+            cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
+            for table in tables():
+                t0 = time.monotonic()
+                cur.execute(
+                    f"LOAD DATA LOCAL INFILE %s INTO TABLE `{table}` CHARACTER SET utf8mb4 "
+                    "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '\\\\' "
+                    "LINES TERMINATED BY '\\n' IGNORE 1 LINES", (str(data / f"{table}.csv"),))
+                cur.execute(f"SELECT COUNT(*) FROM `{table}`")
+                counts[table] = cur.fetchone()[0]
+                expected = manifest["tables"][table]["rows"]
+                if counts[table] != expected:
+                    raise CourseDataError(f"{table}: loaded {counts[table]} rows, the manifest says "
+                                          f"{expected}: the data directory is damaged; regenerate it")
+                say(f"{table}: {counts[table]} rows in {time.monotonic() - t0:.1f} s")
+            cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
+            _swap(cur, staging, database, old)
+    except pymysql.MySQLError as exc:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
+        raise CourseDataError(f"loading {database} failed, nothing changed: {exc.args[-1]}") from None
+    except BaseException:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
+        raise
+    finally:
+        conn.close()
+    return counts
+
+
+def _swap(cur, staging: str, database: str, old: str) -> None:
+    """Replace `database`'s tables by `staging`'s in one RENAME TABLE statement."""
+    cur.execute(f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 "
+                "COLLATE utf8mb4_unicode_ci")
+    cur.execute(f"DROP DATABASE IF EXISTS `{old}`")
+    cur.execute(f"CREATE DATABASE `{old}`")
+    cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (database,))
+    existing = [r[0] for r in cur.fetchall()]
+    renames = [f"`{database}`.`{t}` TO `{old}`.`{t}`" for t in existing]
+    renames += [f"`{staging}`.`{t}` TO `{database}`.`{t}`" for t in tables()]
+    cur.execute("RENAME TABLE " + ", ".join(renames))
+    cur.execute("SET foreign_key_checks = 0")
+    cur.execute(f"DROP DATABASE `{old}`")
+    cur.execute(f"DROP DATABASE `{staging}`")
+    cur.execute("SET foreign_key_checks = 1")
+
+
+def clone(server: Server, template: str, target: str) -> float:
+    """Make `target` a fresh copy of `template` on the same server; return seconds taken."""
+    template, target = _check_name(template), _check_name(target)
+    staging, old = f"{target}__loading", f"{target}__old"
+    t0 = time.monotonic()
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
+            cur.execute(f"CREATE DATABASE `{staging}` CHARACTER SET utf8mb4 "
+                        "COLLATE utf8mb4_unicode_ci")
+            cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
+            for table in tables():
+                cur.execute(f"CREATE TABLE `{staging}`.`{table}` LIKE `{template}`.`{table}`")
+                cur.execute(f"INSERT INTO `{staging}`.`{table}` SELECT * FROM `{template}`.`{table}`")
+            cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
+            _swap(cur, staging, target, old)
+    except pymysql.MySQLError as exc:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
+        raise CourseDataError(f"cloning {template} to {target} failed, {target} unchanged: "
+                              f"{exc.args[-1]}") from None
+    finally:
+        conn.close()
+    return time.monotonic() - t0
+
+
+def checksum(server: Server, database: str) -> dict[str, int]:
+    """CHECKSUM TABLE of every course table: equal databases give equal checksums."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CHECKSUM TABLE " + ", ".join(f"`{_check_name(database)}`.`{t}`"
+                                                      for t in tables()))
+            return {row[0].split(".", 1)[1]: row[1] for row in cur.fetchall()}
+    finally:
+        conn.close()
