@@ -11,7 +11,6 @@ side by side, what a reset by reloading the CSV files would cost per student.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,23 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from labctl.coursedata.generate import generate, parse_scale  # noqa: E402
-from labctl.coursedata.load import Server, clone, load  # noqa: E402
-
-
-def mariadb(base: Path) -> tuple[subprocess.Popen, Server]:
-    datadir, sock = base / "data", base / "mysqld.sock"
-    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", "--user=root",
-                    "--auth-root-authentication-method=normal", "--skip-test-db"],
-                   check=True, capture_output=True)
-    proc = subprocess.Popen(["mariadbd", "--no-defaults", f"--datadir={datadir}", f"--socket={sock}",
-                             "--skip-networking", "--user=root", "--local-infile=1",
-                             "--innodb-buffer-pool-size=1G", "--innodb-flush-log-at-trx-commit=2",
-                             f"--log-error={base / 'error.log'}"])
-    for _ in range(300):
-        if sock.exists():
-            break
-        time.sleep(0.1)
-    return proc, Server(user="root", unix_socket=str(sock))
+from labctl.coursedata.load import clone, load  # noqa: E402
+from labctl.coursedata.localdb import private_server  # noqa: E402
 
 
 def main() -> int:
@@ -53,8 +37,7 @@ def main() -> int:
         total = sum(t["rows"] for t in manifest.tables.values())
         orders = manifest.tables["orders"]["rows"]
         print(f"generate: {total:,} rows ({orders:,} orders) in {gen:.1f} s = {total / gen:,.0f} rows/s")
-        proc, server = mariadb(tmp)
-        try:
+        with private_server(tmp, buffer_pool="1G") as server:
             t0 = time.monotonic()
             load(server, tmp / "shop", "shop")
             loaded = time.monotonic() - t0
@@ -73,9 +56,6 @@ def main() -> int:
                   f"clone is x{(gen + reload) / (cloned / args.students):.1f} faster than regenerating")
             print("note: in the room each terminal resets its own student's database on its own "
                   "MariaDB, in parallel; here all run one after another on one server")
-        finally:
-            proc.terminate()
-            proc.wait(60)
     return 0
 
 

@@ -94,6 +94,29 @@ def cmd_mirror(args) -> int:
     return 0
 
 
+def _coursedata_reset(args) -> int:
+    """Restore each student's database on the chosen terminals from the terminal's template."""
+    import shlex
+
+    from labctl.core.fanout import fan_out
+    from labctl.core.ssh import Connector
+    room = _room(args)
+    seats = room.select(args.seats.split(",") if args.seats else None, terminals_only=True)
+    students = [s["name"] for s in seats[0].vars.get("lab_common_students", [])] if seats else []
+    if not seats or not students:
+        print("labctl: no terminals or no students to reset", file=sys.stderr)
+        return 2
+    loader = "/var/lib/lab-coursedata/coursedata_load.py"
+    command = " && ".join(
+        f"sudo -n python3 {loader} clone shop_template {shlex.quote(s + '_shop')}" for s in students)
+    result = fan_out(Connector(user=room.vars.get("ansible_user", "labadmin")), seats, command,
+                     on_result=lambda n, r, e: print(f"{n:10} {'ok' if r and r.ok else 'FAILED'}"))
+    for name, why in result.failed.items():
+        print(f"{name}: {why}", file=sys.stderr)
+    print(f"{len(result.succeeded)} of {len(seats)} terminals reset")
+    return 0 if not result.failed else 1
+
+
 def cmd_coursedata(args) -> int:
     from labctl.coursedata import generate, load
     if args.action == "generate":
@@ -109,6 +132,8 @@ def cmd_coursedata(args) -> int:
         from labctl.coursedata.export import export
         print(f"exported to {export(Path(args.data), Path(args.out), args.format)}")
         return 0
+    if args.action == "reset":
+        return _coursedata_reset(args)
     password = Path(args.password_file).read_text().strip() if args.password_file else ""
     server = load.Server(host=args.host, port=args.port, user=args.user, password=password,
                          unix_socket=args.socket)
@@ -151,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_provision)
 
     p = sub.add_parser("coursedata", help="the shop database of the data-analysis courses")
-    p.add_argument("action", choices=["generate", "load", "clone", "export"])
+    p.add_argument("action", choices=["generate", "load", "clone", "export", "reset"])
+    _inventory_arg(p)
+    p.add_argument("--seats", help="reset: comma-separated terminals (default: all)")
     p.add_argument("--seed", type=int, default=2025)
     p.add_argument("--scale", default="standard",
                    help="tiny, small, standard (~100k orders), large, huge, or a number")

@@ -1,5 +1,8 @@
 """Load the generated shop into MySQL/MariaDB in bulk, and clone it per student.
 
+The lab_coursedata role runs this same file on the lab server and the terminals
+(`python3 load.py load|clone|checksum …`): one implementation everywhere.
+
 A load is all-or-nothing per database: tables are loaded with LOAD DATA LOCAL
 INFILE into a staging database, counted against the manifest, then swapped in
 with one RENAME TABLE; if anything fails, the target database is untouched.
@@ -15,7 +18,11 @@ from pathlib import Path
 
 import pymysql
 
-from labctl.coursedata.generate import CourseDataError
+try:
+    from labctl.coursedata.generate import CourseDataError
+except ImportError:  # run on a seat by the lab_coursedata role, without labctl installed
+    class CourseDataError(Exception):
+        exit_code = 2
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,48}$")
@@ -168,3 +175,33 @@ def checksum(server: Server, database: str) -> dict[str, int]:
             return {row[0].split(".", 1)[1]: row[1] for row in cur.fetchall()}
     finally:
         conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+    parser = argparse.ArgumentParser(description="load, clone or checksum the course database")
+    parser.add_argument("action", choices=["load", "clone", "checksum"])
+    parser.add_argument("source", help="load: the data directory; clone/checksum: a database")
+    parser.add_argument("target", nargs="?", help="load/clone: the database to (re)create")
+    parser.add_argument("--socket", default="/run/mysqld/mysqld.sock")
+    args = parser.parse_args(argv)
+    server = Server(user="root", unix_socket=args.socket)
+    try:
+        if args.action == "load":
+            counts = load(server, Path(args.source), args.target)
+            print(json.dumps({"database": args.target, "rows": counts}))
+        elif args.action == "clone":
+            seconds = clone(server, args.source, args.target)
+            print(json.dumps({"database": args.target, "seconds": round(seconds, 2),
+                              "checksum": checksum(server, args.target)}))
+        else:
+            print(json.dumps(checksum(server, args.source)))
+    except CourseDataError as exc:
+        print(f"coursedata: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,8 +3,6 @@
 import csv
 import json
 import shutil
-import subprocess
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,8 +12,8 @@ import pytest
 from labctl.cli import main
 from labctl.coursedata.generate import CourseDataError, generate
 from labctl.coursedata.load import Server, checksum, clone, load
+from labctl.coursedata.localdb import private_server
 
-from .conftest import wait_for
 
 EXERCISES = Path(__file__).resolve().parents[2] / "docs" / "coursedata-exercises.sql"
 
@@ -23,19 +21,8 @@ EXERCISES = Path(__file__).resolve().parents[2] / "docs" / "coursedata-exercises
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory):
     """A private MariaDB server on a unix socket, started for the tests and stopped after."""
-    base = tmp_path_factory.mktemp("mariadb")
-    datadir, sock = base / "data", base / "mysqld.sock"
-    subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", "--user=root",
-                    "--auth-root-authentication-method=normal", "--skip-test-db"],
-                   check=True, capture_output=True)
-    proc = subprocess.Popen(["mariadbd", "--no-defaults", f"--datadir={datadir}", f"--socket={sock}",
-                             "--skip-networking", "--user=root", "--local-infile=1",
-                             "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2",
-                             f"--pid-file={base / 'mysqld.pid'}", f"--log-error={base / 'error.log'}"])
-    assert wait_for(lambda: sock.exists(), 60), (base / "error.log").read_text()
-    yield Server(user="root", unix_socket=str(sock))
-    proc.terminate()
-    proc.wait(60)
+    with private_server(tmp_path_factory.mktemp("mariadb")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

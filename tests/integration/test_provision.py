@@ -3,6 +3,8 @@ and refusing bad role input before any task changes anything."""
 
 import pytest
 
+from labctl.cli import main
+
 from labctl.core import mirror
 from labctl.core.playbook import run_playbook
 from labctl.vlab.provision import provision
@@ -110,3 +112,24 @@ def test_a_wrong_checksum_fails_and_keeps_the_previous_dotnet(provisioned, conne
     assert "previous .NET install is untouched" in " ".join(result.output.split())
     out = ssh(connector, vroom.room.seat("it01"), "dotnet /usr/local/share/labctl/labcheck.dll")
     assert out.ok and "runtime 8.0.4" in out.stdout
+
+
+def test_the_course_database_is_loaded_on_the_server(provisioned, connector):
+    vroom, _ = provisioned
+    out = ssh(connector, vroom.room.seat("itsrv"),
+              "sudo mysql -N -e 'SELECT COUNT(*) FROM shop.orders; SELECT COUNT(*) FROM shop.sessions'")
+    orders, sessions = (int(x) for x in out.stdout.split())
+    assert orders > 0 and sessions > orders
+
+
+def test_coursedata_reset_restores_a_students_database(provisioned, connector, capsys):
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it01")
+    sums = "sudo python3 /var/lib/lab-coursedata/coursedata_load.py checksum {}"
+    template = ssh(connector, seat, sums.format("shop_template")).stdout
+    assert ssh(connector, seat, sums.format("student_shop")).stdout == template
+    assert ssh(connector, seat, "sudo mysql -e 'DROP TABLE student_shop.after_sales'").ok
+    assert ssh(connector, seat, sums.format("student_shop")).stdout != template
+    assert main(["coursedata", "reset", "-i", str(INVENTORY), "--seats", "it01,it02"]) == 0
+    assert "2 of 2 terminals reset" in capsys.readouterr().out
+    assert ssh(connector, seat, sums.format("student_shop")).stdout == template

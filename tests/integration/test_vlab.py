@@ -101,8 +101,8 @@ def test_a_bad_inventory_touches_nothing(tmp_path, capsys):
     hosts = bad / "hosts.yml"
     hosts.write_text(hosts.read_text().replace("lab_room_name", "x").replace(
         "52:54:00:78:01:03", "52:54:00:78:01:01"))
-    (bad / "group_vars/all.yml").write_text(
-        (bad / "group_vars/all.yml").read_text().replace("itest", "itbad"))
+    (bad / "group_vars/all/room.yml").write_text(
+        (bad / "group_vars/all/room.yml").read_text().replace("itest", "itbad"))
     before = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
     assert main(["vlab", "up", "-i", str(bad)]) == 2
     assert "duplicate MAC" in capsys.readouterr().err
@@ -114,8 +114,8 @@ def test_a_bad_inventory_touches_nothing(tmp_path, capsys):
 def test_a_clashing_subnet_is_refused(vroom, tmp_path, capsys):
     other = tmp_path / "other"
     shutil.copytree(INVENTORY, other)
-    (other / "group_vars/all.yml").write_text(
-        (other / "group_vars/all.yml").read_text().replace("itest", "itclash"))
+    (other / "group_vars/all/room.yml").write_text(
+        (other / "group_vars/all/room.yml").read_text().replace("itest", "itclash"))
     assert main(["vlab", "up", "-i", str(other)]) == 3
     err = capsys.readouterr().err
     assert "clashes with the route 10.78.0.0/24 on lab-itest" in err
