@@ -170,6 +170,15 @@ def test_student_copies_are_equal_to_the_template_and_private(mariadb, shop):
     alice.close()
 
 
+def test_wrong_credentials_are_one_clear_error(mariadb):
+    conn = mariadb.connect()
+    with conn.cursor() as cur:
+        cur.execute("CREATE OR REPLACE USER 'teacher'@'localhost' IDENTIFIED BY 'right'")
+    conn.close()
+    with pytest.raises(CourseDataError, match="refused user 'teacher' \\(wrong password\\?\\)"):
+        Server(user="teacher", password="wrong", unix_socket=mariadb.unix_socket).connect()
+
+
 def test_export_for_spreadsheets(shop, tmp_path):
     out, manifest = shop
     assert main(["coursedata", "export", "--data", str(out), "--format", "xlsx",
