@@ -11,7 +11,9 @@ with one RENAME TABLE; if anything fails, the target database is untouched.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,12 +87,7 @@ def load(server: Server, data: Path, database: str = "shop", progress=None) -> d
     counts = {}
     try:
         with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
-            cur.execute(f"CREATE DATABASE `{staging}` CHARACTER SET utf8mb4 "
-                        "COLLATE utf8mb4_unicode_ci")
-            cur.execute(f"USE `{staging}`")
-            for statement in _statements():
-                cur.execute(statement)
+            _create_schema(cur, staging)
             cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
             for table in tables():
                 t0 = time.monotonic()
@@ -138,25 +135,61 @@ def _swap(cur, staging: str, database: str, old: str) -> None:
     cur.execute("SET foreign_key_checks = 1")
 
 
+def _create_schema(cur, database: str) -> None:
+    cur.execute(f"DROP DATABASE IF EXISTS `{database}`")
+    cur.execute(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    cur.execute(f"USE `{database}`")
+    for statement in _statements():
+        cur.execute(statement)
+
+
+def _copy_tablespaces(cur, template: str, staging: str) -> bool:
+    """Copy InnoDB's table files (transportable tablespaces): a file copy, not row by row.
+
+    Possible only where this process can read and write the server's data directory
+    (labctl runs as root on the terminal that hosts it); else False and nothing done.
+    """
+    cur.execute("SELECT @@datadir")
+    datadir = Path(cur.fetchone()[0])
+    source, target = datadir / template, datadir / staging
+    if not (os.access(source, os.R_OK) and os.access(target, os.W_OK)):
+        return False
+    owner = source.stat()
+    for table in tables():
+        cur.execute(f"ALTER TABLE `{staging}`.`{table}` DISCARD TABLESPACE")
+    cur.execute("FLUSH TABLES " + ", ".join(f"`{template}`.`{t}`" for t in tables()) + " FOR EXPORT")
+    try:
+        for table in tables():
+            for suffix in (".ibd", ".cfg"):
+                dst = target / f"{table}{suffix}"
+                shutil.copyfile(source / f"{table}{suffix}", dst)
+                os.chown(dst, owner.st_uid, owner.st_gid)
+    finally:
+        cur.execute("UNLOCK TABLES")
+    for table in tables():
+        cur.execute(f"ALTER TABLE `{staging}`.`{table}` IMPORT TABLESPACE")
+        (target / f"{table}.cfg").unlink(missing_ok=True)
+    return True
+
+
 def clone(server: Server, template: str, target: str) -> float:
-    """Make `target` a fresh copy of `template` on the same server; return seconds taken."""
+    """Make `target` a fresh copy of `template` (same schema, keys and rows); return seconds."""
     template, target = _check_name(template), _check_name(target)
     staging, old = f"{target}__loading", f"{target}__old"
     t0 = time.monotonic()
     conn = server.connect()
     try:
         with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
-            cur.execute(f"CREATE DATABASE `{staging}` CHARACTER SET utf8mb4 "
-                        "COLLATE utf8mb4_unicode_ci")
+            _create_schema(cur, staging)
             cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
-            for table in tables():
-                cur.execute(f"CREATE TABLE `{staging}`.`{table}` LIKE `{template}`.`{table}`")
-                cur.execute(f"INSERT INTO `{staging}`.`{table}` SELECT * FROM `{template}`.`{table}`")
+            if not _copy_tablespaces(cur, template, staging):
+                for table in tables():
+                    cur.execute(f"INSERT INTO `{staging}`.`{table}` SELECT * FROM `{template}`.`{table}`")
             cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
             _swap(cur, staging, target, old)
-    except pymysql.MySQLError as exc:
+    except (pymysql.MySQLError, OSError) as exc:
         with conn.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
             cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
         raise CourseDataError(f"cloning {template} to {target} failed, {target} unchanged: "
                               f"{exc.args[-1]}") from None
