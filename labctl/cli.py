@@ -134,7 +134,14 @@ def cmd_coursedata(args) -> int:
         return 0
     if args.action == "reset":
         return _coursedata_reset(args)
-    password = Path(args.password_file).read_text().strip() if args.password_file else ""
+    if args.action == "clone" and not args.target:
+        raise generate.CourseDataError("clone needs --target, the student's database "
+                                       "(e.g. --target student_shop)")
+    try:
+        password = Path(args.password_file).read_text().strip() if args.password_file else ""
+    except OSError as exc:
+        raise generate.CourseDataError(f"--password-file {args.password_file}: {exc.strerror}; "
+                                       "give a readable file holding the password") from None
     server = load.Server(host=args.host, port=args.port, user=args.user, password=password,
                          unix_socket=args.socket)
     if args.action == "load":

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_INVENTORY = PROJECT / "inventory" / "demo"
 
 # ansible.cfg names the same paths; change both together.
-STATE = Path(os.environ.get("LABCTL_STATE", "/var/lib/labctl"))
+STATE = Path("/var/lib/labctl")
 KNOWN_HOSTS = STATE / "known_hosts"
 ADMIN_KEY = STATE / "ssh" / "id_ed25519"
 IMAGES = STATE / "images"
