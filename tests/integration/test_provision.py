@@ -119,9 +119,11 @@ def test_a_wrong_checksum_fails_and_keeps_the_previous_dotnet(provisioned, conne
 def test_the_course_database_is_loaded_on_the_server(provisioned, connector):
     vroom, _ = provisioned
     out = ssh(connector, vroom.room.seat("itsrv"),
-              "sudo mysql -N -e 'SELECT COUNT(*) FROM shop.orders; SELECT COUNT(*) FROM shop.sessions'")
-    orders, sessions = (int(x) for x in out.stdout.split())
+              "sudo mysql -N -e 'SELECT COUNT(*) FROM shop.orders; SELECT COUNT(*) FROM shop.sessions; "
+              "SELECT COUNT(*) FROM student_shop.orders'")
+    orders, sessions, copy = (int(x) for x in out.stdout.split())
     assert orders > 0 and sessions > orders
+    assert copy == orders, "the server's per-student copy, configured in the test inventory"
 
 
 def test_coursedata_reset_restores_a_students_database(provisioned, connector, capsys):
