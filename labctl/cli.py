@@ -120,9 +120,10 @@ def _coursedata_reset(args) -> int:
 def cmd_coursedata(args) -> int:
     from labctl.coursedata import generate, load
     if args.action == "generate":
-        # generate() checks the seed and scale before it writes anything
-        manifest = generate.generate(Path(args.out), seed=args.seed, scale=args.scale,
-                                     progress=print)
+        scale = generate.parse_scale(args.scale)
+        if args.seed < 0:
+            raise generate.CourseDataError(f"seed {args.seed} must be a whole number >= 0")
+        manifest = generate.generate(Path(args.out), seed=args.seed, scale=scale, progress=print)
         for name, info in manifest.tables.items():
             print(f"{name:16} {info['rows']:>10,} rows")
         print(f"written to {args.out}")

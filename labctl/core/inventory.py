@@ -152,8 +152,8 @@ class _Locator:
                 return self.rel(path)
         if host:
             return self.host_file(host)
-        group_all = self._vars_files("group_vars", "all")
-        return self.rel(group_all[0] if group_all else self.source)
+        return self.rel(self._vars_files("group_vars", "all")[0]
+                        if self._vars_files("group_vars", "all") else self.source)
 
 
 # --------------------------------------------------------------------------- load

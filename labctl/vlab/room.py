@@ -335,9 +335,9 @@ class VirtualRoom:
 
     # ----------------------------------------------------------------- down
     def stop_seat(self, seat: Seat, timeout: float = 20.0) -> None:
-        self.stop_seats([seat], timeout)
+        self._stop([seat], timeout)
 
-    def stop_seats(self, seats: list[Seat], timeout: float) -> None:
+    def _stop(self, seats: list[Seat], timeout: float) -> None:
         """Power seats off gracefully, then end whatever is left of them."""
         for seat in seats:
             runner = _pid(self.seat_dir(seat) / "runner.pid")
@@ -400,7 +400,7 @@ class VirtualRoom:
 
     def down(self, purge: bool = False) -> None:
         seats = list(self.room.seats)
-        self.stop_seats(seats, timeout=30.0)
+        self._stop(seats, timeout=30.0)
         for seat in seats:
             ns = self.netns(seat)
             if Path(f"/run/netns/{ns}").exists():
