@@ -87,6 +87,55 @@ def cmd_provision(args) -> int:
     return 0 if result.succeeded else 1
 
 
+def cmd_check(args) -> int:
+    from labctl.core.check import run_check
+    room = _room(args)
+    seats = [s for s in room.match(args.limit) if s.is_linux]
+    skipped = [s.name for s in room.match(args.limit) if not s.is_linux]
+    total = [0]
+
+    def progress(seat, done):
+        if not args.json and sys.stderr.isatty():
+            print(f"\rchecking {len(seats)} seat(s): {done} controls done", end="",
+                  file=sys.stderr, flush=True)
+        total[0] = done
+
+    report = run_check(room, seats, junit=Path(args.junit) if args.junit else None,
+                       on_progress=progress, workers=args.workers)
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps({"room": room.name, "run_id": report.run_id, "ok": report.ok,
+                          "seconds": round(report.seconds, 1),
+                          "results": [{"seat": r.seat, "control": r.control, "test": r.test,
+                                       "outcome": r.outcome, "seconds": round(r.seconds, 2),
+                                       "message": r.message} for r in report.results],
+                          "browsers": report.browser_matrix()}, indent=2, ensure_ascii=False))
+        return 0 if report.ok else 1
+    for seat, results in report.by_seat().items():
+        bad = [r for r in results if r.outcome not in ("passed", "skipped")]
+        passed = sum(r.outcome == "passed" for r in results)
+        mark = "✘" if bad else "✔"
+        print(f"{mark} {seat:10} {passed:3} passed  {len(bad):2} failed")
+        for r in bad:
+            print(f"    {r.control:14} {r.outcome:11} {r.test.split('[')[0]}: {r.message}")
+    matrix = report.browser_matrix()
+    if matrix:
+        print("\nbrowser matrix (engine version, ✘ = does not render the test page):")
+        print(f"  {'seat':10} {'blink':24} {'gecko':24} {'webkit':24} trident")
+        for seat, engines in matrix.items():
+            cells = [(v or "✘")[:24] for v in engines.values()]
+            print(f"  {seat:10} {cells[0]:24} {cells[1]:24} {cells[2]:24} n/a (Linux)")
+    for name in skipped:
+        print(f"- {name:10} not checked: the suite runs on Linux seats (Windows: docs/windows.md)")
+    failed = {r.seat for r in report.failures}
+    print(f"\nroom {room.name}: {len(report.by_seat()) - len(failed)} of {len(report.by_seat())} "
+          f"seats compliant, {len(report.failures)} failed control(s), "
+          f"{report.seconds:.1f} s (run {report.run_id})"
+          + (f"; JUnit XML: {args.junit}" if args.junit else ""))
+    return 0 if report.ok else 1
+
+
 def cmd_mirror(args) -> int:
     from labctl.core import mirror
     out = mirror.dotnet()
@@ -200,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-file")
     p.add_argument("--socket")
     p.set_defaults(func=cmd_coursedata)
+
+    p = sub.add_parser("check", help="prove the room meets its specification (testinfra)")
+    _inventory_arg(p)
+    p.add_argument("--limit", help="seats: names, groups or globs, comma-separated")
+    p.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--workers", type=int, help="parallel pytest workers (default: by seats)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("mirror", help="fill the admin host's copy of the offline installers")
     p.add_argument("what", choices=["dotnet"])

@@ -159,13 +159,9 @@ class _Locator:
 # --------------------------------------------------------------------------- load
 
 
-def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], list[Problem]]:
-    """(host, groups, vars) for every host, read through Ansible's inventory API."""
-    from ansible.errors import AnsibleError
-    from ansible.inventory.manager import InventoryManager
+def _loader():
+    """Ansible's DataLoader, able to open the inventory's vault."""
     from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar
-    from ansible.vars.manager import VariableManager
 
     from ansible import constants as C
 
@@ -181,6 +177,17 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
         else:
             secrets = context.secrets
         loader.set_vault_secrets(secrets)
+    return loader
+
+
+def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], list[Problem]]:
+    """(host, groups, vars) for every host, read through Ansible's inventory API."""
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.template import Templar
+    from ansible.vars.manager import VariableManager
+
+    loader = _loader()
     try:
         inventory = InventoryManager(loader=loader, sources=[str(source)])
         manager = VariableManager(loader=loader, inventory=inventory)
@@ -229,6 +236,27 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def render_vars(inventory: str | Path, hosts: list[str], names: list[str]) -> dict[str, dict]:
+    """Each host's values of the named variables, templated as a playbook would see them
+    (vault included): {host: {name: value}}; a variable a host lacks is left out."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.template import Templar
+    from ansible.vars.hostvars import HostVars
+    from ansible.vars.manager import VariableManager
+
+    loader = _loader()
+    inventory = InventoryManager(loader=loader, sources=[str(inventory)])
+    manager = VariableManager(loader=loader, inventory=inventory)
+    hostvars = HostVars(inventory=inventory, variable_manager=manager, loader=loader)
+    rendered = {}
+    for name in hosts:
+        hv = manager.get_vars(host=inventory.get_host(name), include_hostvars=False)
+        hv["hostvars"] = hostvars
+        templar = Templar(loader=loader, variables=hv)
+        rendered[name] = {n: _plain(templar.template(hv[n])) for n in names if n in hv}
+    return rendered
 
 
 def load_room(inventory: str | Path) -> Room:

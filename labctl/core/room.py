@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,3 +82,19 @@ class Room:
         if row is not None:
             chosen = [s for s in chosen if s.row == row]
         return chosen
+
+    def match(self, pattern: str | None) -> list[Seat]:
+        """Seats matching an Ansible-style limit: comma-separated names, groups or globs
+        (`pc0*`, `terminals`, `pc01,pc02`); None matches every seat. A term matching
+        nothing raises KeyError naming it."""
+        if not pattern:
+            return list(self.seats)
+        wanted: set[str] = set()
+        for term in (t.strip() for t in pattern.split(",") if t.strip()):
+            hits = {s.name for s in self.seats
+                    if fnmatch.fnmatchcase(s.name, term) or term in s.groups
+                    or (term == "all")}
+            if not hits:
+                raise KeyError(term)
+            wanted |= hits
+        return [s for s in self.seats if s.name in wanted]

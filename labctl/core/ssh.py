@@ -92,9 +92,14 @@ class Connector:
         return client
 
 
-def run(client: paramiko.SSHClient, command: str, timeout: float = 30.0) -> Result:
-    """Run a command on an open connection and collect its output."""
+def run(client: paramiko.SSHClient, command: str, timeout: float = 30.0,
+        input: str | None = None) -> Result:
+    """Run a command on an open connection and collect its output; `input` goes to its
+    standard input (the way to hand a command a secret: never on its command line)."""
     stdin, stdout, stderr = client.exec_command(command, timeout=timeout)
+    if input is not None:
+        stdin.write(input)
+        stdin.channel.shutdown_write()
     stdin.close()
     out = stdout.read().decode(errors="replace")
     err = stderr.read().decode(errors="replace")

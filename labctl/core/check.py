@@ -1,0 +1,170 @@
+"""`labctl check`: the compliance suite (tests/compliance) over the room, in parallel.
+
+It is the standard testinfra run an auditor can type by hand, with pytest-xdist
+spreading the seats over workers (a seat's controls stay on one worker, so its
+browsers never race each other), a reachability probe first (a dead seat is reported
+at once instead of timing out control after control), JUnit XML read back into
+results, and every result recorded in the audit store.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labctl.core import audit, paths
+from labctl.core.room import Room, Seat
+
+SUITE = paths.PROJECT / "tests" / "compliance"
+ENGINES = (("blink", "LAB-WEB-01"), ("gecko", "LAB-WEB-02"), ("webkit", "LAB-WEB-03"))
+PROGRESS = re.compile(r"\b(PASSED|FAILED|ERROR|SKIPPED)\b.*\[ansible://([^\]\s]+)\]"
+                      r"|\[ansible://([^\]\s]+)\].*\b(PASSED|FAILED|ERROR|SKIPPED)\b")
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    seat: str
+    control: str
+    test: str
+    outcome: str  # passed, failed, error, skipped, unreachable
+    seconds: float
+    message: str = ""
+    properties: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass
+class CheckReport:
+    room: str
+    run_id: str
+    results: list[ControlResult]
+    seconds: float
+    junit: Path | None = None
+
+    @property
+    def failures(self) -> list[ControlResult]:
+        return [r for r in self.results if r.outcome not in ("passed", "skipped")]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and not self.failures
+
+    def by_seat(self) -> dict[str, list[ControlResult]]:
+        seats: dict[str, list[ControlResult]] = {}
+        for r in self.results:
+            seats.setdefault(r.seat, []).append(r)
+        return seats
+
+    def browser_matrix(self) -> dict[str, dict[str, str | None]]:
+        """seat -> engine -> version (None where the engine did not render the page)."""
+        matrix = {}
+        for seat, results in self.by_seat().items():
+            passed = {r.control for r in results if r.outcome == "passed"}
+            fact = next((r.properties for r in results if r.control == "LAB-WEB-04"), {})
+            if not any(r.control.startswith("LAB-WEB") for r in results):
+                continue
+            matrix[seat] = {engine: (fact.get(engine) or "?") if control in passed else None
+                            for engine, control in ENGINES}
+        return matrix
+
+
+def reachable(seats: list[Seat], timeout: float = 3.0) -> dict[str, str]:
+    """seat -> why it can't be reached, for the seats whose SSH port doesn't answer."""
+    def probe(seat: Seat) -> str | None:
+        try:
+            with socket.create_connection((str(seat.ip), 22), timeout=timeout) as s:
+                s.settimeout(timeout)
+                return None if s.recv(4).startswith(b"SSH") else "no SSH banner"
+        except OSError as exc:
+            return f"SSH port does not answer ({exc.strerror or exc})"
+    with ThreadPoolExecutor(max_workers=min(64, len(seats) or 1)) as pool:
+        return {s.name: why for s, why in zip(seats, pool.map(probe, seats)) if why}
+
+
+def parse_junit(path: Path) -> list[ControlResult]:
+    results = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        outcome, message = "passed", ""
+        for kind in ("failure", "error", "skipped"):
+            node = case.find(kind)
+            if node is not None:
+                outcome = {"failure": "failed"}.get(kind, kind)
+                message = (node.get("message") or node.text or "").strip()
+                break
+        seat = props.pop("seat", None) or re.search(r"ansible://([^\]]+)", case.get("name", ""))[1]
+        results.append(ControlResult(seat=seat, control=props.pop("control", "?"),
+                                     test=case.get("name", ""), outcome=outcome,
+                                     seconds=float(case.get("time") or 0),
+                                     message=_first_line(message), properties=props))
+    return results
+
+
+def _first_line(message: str) -> str:
+    """The assertion's own words, without pytest's expansion of it."""
+    for line in message.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("assert ", "+", "where")):
+            return re.sub(r"^(AssertionError|E)\s*:?\s*", "", line)[:300]
+    return ""
+
+
+def run_check(room: Room, seats: list[Seat] | None = None, workers: int | None = None,
+              junit: Path | None = None, on_progress=None, record: bool = True) -> CheckReport:
+    """Check the seats (default: every Linux seat); on_progress(seat, done, total) per control."""
+    start = time.monotonic()
+    seats = [s for s in (seats or room.seats) if s.is_linux]
+    run_id = uuid.uuid4().hex[:12]
+    dead = reachable(seats)
+    alive = [s for s in seats if s.name not in dead]
+    results = [ControlResult(name, "LAB-REACH-01", "ssh reachable", "unreachable", 0.0, why)
+               for name, why in dead.items()]
+    if alive:
+        results += _pytest(room, alive, workers, junit, on_progress)
+    report = CheckReport(room.name, run_id, results, time.monotonic() - start, junit)
+    if record:
+        audit.record_checks(room.name, run_id, [(r.seat, r.control, r.test, r.outcome,
+                                                 r.seconds, r.message) for r in results])
+    return report
+
+
+def _pytest(room: Room, seats: list[Seat], workers, junit, on_progress) -> list[ControlResult]:
+    workers = workers or min(len(seats), max(2, 4 * (os.cpu_count() or 1)))
+    with tempfile.TemporaryDirectory(prefix="labctl-check-") as tmp:
+        xml = Path(junit) if junit else Path(tmp) / "junit.xml"
+        hosts = "ansible://all" if len(seats) == len([s for s in room.seats if s.is_linux]) \
+            else ",".join(f"ansible://{s.name}" for s in seats)
+        cmd = [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider",
+               "-o", "junit_family=xunit1", f"--rootdir={paths.PROJECT}", "-c", os.devnull,
+               f"--hosts={hosts}", f"--ansible-inventory={room.inventory}",
+               f"--junitxml={xml}", "-v", "--tb=short"]
+        if workers > 1:
+            cmd += ["-p", "xdist", "-n", str(workers), "--dist", "loadgroup"]
+        env = dict(os.environ, ANSIBLE_CONFIG=str(paths.PROJECT / "ansible.cfg"),
+                   PYTHONPATH=str(paths.PROJECT))
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env, cwd=paths.PROJECT)
+        done: dict[str, int] = {}
+        tail = []
+        for line in proc.stdout:
+            tail = (tail + [line])[-40:]
+            m = PROGRESS.search(line)
+            if m and on_progress:
+                seat = m.group(2) or m.group(3)
+                done[seat] = done.get(seat, 0) + 1
+                on_progress(seat, sum(done.values()))
+        proc.wait()
+        if not xml.exists() or proc.returncode not in (0, 1):
+            from labctl.core.errors import LabError
+            raise LabError(f"the compliance suite did not run (pytest exit {proc.returncode}):\n"
+                           + "".join(tail))
+        return parse_junit(xml)

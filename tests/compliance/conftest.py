@@ -1,0 +1,137 @@
+"""The room's compliance suite: standard pytest-testinfra over the Ansible inventory.
+
+    pytest tests/compliance --hosts='ansible://all' --ansible-inventory=inventory/demo
+
+(`labctl check` runs exactly this, in parallel, and records the results.) Each control
+is one test marked with its id (`@pytest.mark.control("LAB-MYSQL-01")`), listed in
+docs/compliance.md. A module's `GROUP` says which hosts its controls apply to; other
+hosts are deselected, not skipped. Connections are testinfra's SSH backend with
+ansible.cfg's options: host keys verified against labctl's known_hosts, the admin key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from labctl.core import paths
+from labctl.core.inventory import load_room, render_vars
+from labctl.core.ssh import Connector
+
+# Variables the controls compare against, as the playbooks see them (vault included).
+VARS = ["ansible_user", "lab_server_address", "lab_common_students", "lab_common_timezone",
+        "lab_common_student_forbidden_groups", "lab_common_apt_proxy", "lab_common_ntp_servers",
+        "lab_mysql_students", "lab_dotnet_version", "lab_dotnet_archive",
+        "lab_server_test_colour", "lab_server_test_text", "lab_coursedata_students"]
+DEFAULTS = {"lab_common_timezone": "Asia/Shanghai", "lab_server_test_colour": "#1e90ff",
+            "lab_common_student_forbidden_groups": ["sudo", "adm", "wheel", "docker", "lxd"],
+            "lab_dotnet_archive": "dotnet-runtime-{v}-linux-x64.tar.gz"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "control(id): the requirement a test proves")
+    # testinfra runs ansible-inventory and ssh: the ones beside this Python, with labctl's settings
+    os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+    os.environ.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
+    if getattr(config.option, "ssh_identity_file", None) is None and paths.ADMIN_KEY.exists():
+        config.option.ssh_identity_file = str(paths.ADMIN_KEY)
+
+
+def _inventory(config) -> Path:
+    return Path(config.option.ansible_inventory or paths.DEFAULT_INVENTORY)
+
+
+def _host_name(item) -> str | None:
+    host = getattr(item, "callspec", None) and item.callspec.params.get("_testinfra_host")
+    return host.backend.host if host is not None else None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Keep each control for the hosts its module is about (GROUP: terminals/servers/linux)."""
+    room = load_room(_inventory(config))
+    keep, drop = [], []
+    for item in items:
+        name, group = _host_name(item), getattr(item.module, "GROUP", None)
+        try:
+            seat = room.seat(name) if name else None
+        except KeyError:
+            seat = None
+        ok = seat is not None and seat.is_linux and (
+            group == "linux" or (group == "terminals") == seat.is_terminal)
+        (keep if ok else drop).append(item)
+        if ok:  # with xdist --dist loadgroup, a seat's controls run on one worker, in order
+            item.add_marker(pytest.mark.xdist_group(name))
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+_UNREACHABLE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _reachable(request):
+    """A seat that can't be reached fails each control at once, not after a timeout each."""
+    if "host" not in request.fixturenames:
+        return
+    host = request.getfixturevalue("host")
+    name = host.backend.host
+    if name not in _UNREACHABLE:
+        try:
+            host.run("true")
+            _UNREACHABLE[name] = ""
+        except RuntimeError as exc:
+            _UNREACHABLE[name] = str(getattr(exc.args[0], "stderr", exc)).strip()[-300:]
+    if _UNREACHABLE[name]:
+        pytest.fail(f"{name} is unreachable: {_UNREACHABLE[name]}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _record_control(request, record_property):
+    marker = request.node.get_closest_marker("control")
+    if marker:
+        record_property("control", marker.args[0])
+    name = _host_name(request.node)
+    if name:
+        record_property("seat", name)
+
+
+@pytest.fixture(scope="session")
+def room(pytestconfig):
+    return load_room(_inventory(pytestconfig))
+
+
+@pytest.fixture(scope="session")
+def room_vars(pytestconfig, room):
+    rendered = render_vars(_inventory(pytestconfig), [s.name for s in room.seats], VARS)
+    for values in rendered.values():
+        for key, value in DEFAULTS.items():
+            values.setdefault(key, value)
+        values["lab_dotnet_archive"] = values["lab_dotnet_archive"].replace(
+            "{v}", str(values.get("lab_dotnet_version")))
+    return rendered
+
+
+@pytest.fixture
+def seat(host, room):
+    return room.seat(host.backend.host)
+
+
+@pytest.fixture
+def hv(host, room_vars):
+    """The host's variables (rendered)."""
+    return room_vars[host.backend.host]
+
+
+@pytest.fixture(scope="session")
+def connector(room):
+    """labctl's own verified SSH, for the one thing testinfra can't do: feed a secret on stdin."""
+    return Connector(user=room.vars.get("ansible_user", "labadmin"))
+
+
+def root(host, command, *args):
+    """Run as root through the admin's sudo."""
+    return host.run("sudo -n " + command, *args)
