@@ -136,6 +136,124 @@ def cmd_check(args) -> int:
     return 0 if report.ok else 1
 
 
+def _room_now(room):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    return dt.datetime.now(ZoneInfo(str(room.vars.get("lab_common_timezone", "Asia/Shanghai"))))
+
+
+def cmd_reset(args) -> int:
+    from labctl.core.reset import reset_seats
+    from labctl.core.timetable import Timetable
+    room = _room(args)
+    if args.all or not (args.seats or args.row):
+        seats = room.terminals
+    else:
+        seats = room.select(args.seats.split(",") if args.seats else None, row=args.row,
+                            terminals_only=True)
+    if not seats:
+        print("labctl: no terminal matches", file=sys.stderr)
+        return 2
+    if args.method:
+        from dataclasses import replace
+        seats = [replace(s, reset_method=args.method) if s.is_linux else s for s in seats]
+    timetable = Timetable.parse(room.vars.get("lab_timetable"))
+    now = _room_now(room)
+    class_over = timetable is not None and timetable.current(now) is None
+    force = args.force or class_over
+    if class_over and not args.force:
+        print(f"no class in progress at {now:%H:%M} (timetable): logged-in students do not stop "
+              "the reset")
+
+    def show(r):
+        mark = {"ok": "✔", "refused": "!", "skipped": "-"}.get(r.outcome, "✘")
+        print(f"{mark} {r.seat:10} {r.method:15} {r.outcome:8} {r.seconds:6.1f} s  {r.reason}",
+              flush=True)
+
+    results = reset_seats(room, seats, force=force, on_result=show)
+    refused = [r for r in results if r.outcome == "refused"]
+    if refused and sys.stdin.isatty():
+        names = [r.seat for r in refused]
+        answer = input(f"{len(names)} seat(s) have a student logged in ({', '.join(names)}): "
+                       "reset them anyway? [y/N] ")
+        if answer.strip().lower() in ("y", "yes", "是"):
+            again = {r.seat: r for r in reset_seats(room, [room.seat(n) for n in names],
+                                                    force=True, on_result=show)}
+            results = [again.get(r.seat, r) for r in results]
+    counts = {k: sum(r.outcome == k for r in results) for k in ("ok", "failed", "refused")}
+    print(f"room {room.name}: {counts['ok']} of {len(results)} seats reset and verified"
+          + (f", {counts['failed']} failed (run the reset again)" if counts["failed"] else "")
+          + (f", {counts['refused']} refused: a student is logged in (--force)"
+             if counts["refused"] else ""))
+    return 0 if counts["ok"] == len([r for r in results if r.outcome != "skipped"]) else 1
+
+
+def cmd_schedule(args) -> int:
+    from labctl.core import schedule
+    room = _room(args)
+    if args.action == "install":
+        for line in schedule.install(room, Path(sys.executable).parent / "labctl"):
+            print(line)
+    elif args.action == "remove":
+        for line in schedule.remove(room):
+            print(line)
+    else:
+        runs = schedule.next_runs(room, _room_now(room), args.count)
+        where = schedule.installed(room)
+        print(f"room {room.name}: " + (f"installed ({where})" if where else "not installed")
+              + "; the next resets:")
+        for at in runs:
+            print(f"  {at:%a %Y-%m-%d %H:%M %Z}")
+    return 0
+
+
+def room_power(room):
+    """A function giving each seat's power state, where labctl knows it (the virtual room)."""
+    if not room.virtual:
+        return lambda: None
+    from labctl.vlab.room import VirtualRoom
+    return VirtualRoom(room).powered
+
+
+def cmd_status(args) -> int:
+    import time
+    from labctl.core import status
+    from labctl.core.health import human_uptime
+    from labctl.core.pool import Pool
+    room = _room(args)
+    pool, power = Pool(room, timeout=args.timeout), room_power(room)
+    try:
+        while True:
+            started = time.monotonic()
+            views = status.views(room, pool.sweep(), power())
+            if args.json:
+                print(json.dumps([status.as_dict(v) for v in views], ensure_ascii=False), flush=True)
+            else:
+                if args.watch:
+                    print("\033[2J\033[H", end="")
+                print(f"{'seat':8} {'where':7} {'state':13} {'cpu%':>5} {'mem%':>5} {'disk%':>5} "
+                      f"{'user':10} {'up':>6}  {'reset':6} check")
+                for v in views:
+                    h = v.health
+                    fig = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
+                    check = "-" if not v.last_check else (
+                        "ok" if not v.last_check["failed"] else ",".join(v.last_check["failed"][:2]))
+                    print(f"{v.seat.name:8} {v.seat.position:7} {v.state:13} {fig(h.cpu):>5} "
+                          f"{fig(h.memory):>5} {fig(h.disk):>5} {','.join(h.users)[:10] or '-':10} "
+                          f"{human_uptime(h.uptime):>6}  {status.ago(v.last_reset.at if v.last_reset else None):6} "
+                          f"{check}" + (f"  ({h.error})" if h.error else ""))
+                if any(v.health.host_figures for v in views):
+                    print("cpu% and mem% of virtual seats are this machine's (a container's /proc "
+                          "is the host's)")
+            if not args.watch:
+                return 0 if all(v.health.state == "online" for v in views) else 1
+            time.sleep(max(0.0, args.interval - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        pool.close()
+
+
 def cmd_mirror(args) -> int:
     from labctl.core import mirror
     out = mirror.dotnet()
@@ -257,6 +375,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--workers", type=int, help="parallel pytest workers (default: by seats)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("status", help="the room's health, without a screen")
+    _inventory_arg(p)
+    p.add_argument("--json", action="store_true", help="one JSON list per sweep")
+    p.add_argument("--watch", action="store_true", help="sweep again every --interval seconds")
+    p.add_argument("--interval", type=float, default=2.0)
+    p.add_argument("--timeout", type=float, default=3.0, help="per-seat probe timeout")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("reset", help="reset the students' terminals, verified")
+    _inventory_arg(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--seats", help="comma-separated terminals")
+    group.add_argument("--row", type=int, help="every terminal of this row")
+    group.add_argument("--all", action="store_true", help="every terminal (the default)")
+    p.add_argument("--method", choices=["profile", "reboot-restore"],
+                   help="instead of each seat's lab_reset_method")
+    p.add_argument("--force", action="store_true", help="reset seats with a student logged in")
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("schedule", help="reset the room at the end of each class period")
+    p.add_argument("action", choices=["install", "show", "remove"])
+    _inventory_arg(p)
+    p.add_argument("--count", type=int, default=5, help="show: how many runs")
+    p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("mirror", help="fill the admin host's copy of the offline installers")
     p.add_argument("what", choices=["dotnet"])

@@ -319,6 +319,14 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
                 f"give an address inside {subnet}, e.g. {next(subnet.hosts())}")
             gateway = None
 
+    if "lab_timetable" in room_vars:
+        from labctl.core.timetable import Timetable, TimetableError
+        try:
+            Timetable.parse(room_vars["lab_timetable"])
+        except TimetableError as exc:
+            bad(None, [], "lab_timetable", str(exc),
+                "see docs/reset.md for the timetable's form")
+
     seats: list[Seat] = []
     owners: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for host, groups, hv in hosts:

@@ -164,6 +164,7 @@ class VirtualRoom:
             "seats": [s.name for s in self.room.seats]}, indent=1))
         self._bridge_up()
         self._uplink()
+        self._wol_listener()
         admin_uid = self._admin_uid(image)
         keys = {}
         for seat in seats:
@@ -191,6 +192,17 @@ class VirtualRoom:
                         del pending[name]
                     time.sleep(0.2)
         return self.status(seats)
+
+    def _wol_listener(self) -> None:
+        """Start the room's Wake-on-LAN listener (labctl.vlab.wol), once."""
+        if _pid(self.dir / "wol.pid"):
+            return
+        with open(self.dir / "wol.log", "ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "labctl.vlab.wol",
+                                     str(self.room.inventory), str(self.dir)],
+                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True, cwd=paths.PROJECT)
+        (self.dir / "wol.pid").write_text(f"{proc.pid}\n")
 
     def start_seat(self, seat: Seat) -> None:
         image = golden.image_path(self.admin_user)
@@ -333,6 +345,11 @@ class VirtualRoom:
         with ThreadPoolExecutor(max_workers=32) as pool:
             return list(pool.map(one, seats))
 
+    def powered(self, seats: list[Seat] | None = None) -> dict[str, bool]:
+        """Is each seat switched on (its runner alive)? Cheap: no network."""
+        return {s.name: bool(_pid(self.seat_dir(s) / "runner.pid"))
+                for s in (seats or self.room.seats)}
+
     # ----------------------------------------------------------------- down
     def stop_seat(self, seat: Seat, timeout: float = 20.0) -> None:
         self._stop([seat], timeout)
@@ -407,6 +424,14 @@ class VirtualRoom:
                 _ip("netns", "del", ns, check=False)
             if _link_exists(self.veth(seat)):
                 _ip("link", "del", self.veth(seat), check=False)
+        wol = _pid(self.dir / "wol.pid")
+        if wol:
+            os.kill(wol, signal.SIGTERM)
+            for _ in range(50):
+                if _pid(self.dir / "wol.pid") is None:
+                    break
+                time.sleep(0.05)
+        (self.dir / "wol.pid").unlink(missing_ok=True)
         if _link_exists(self.bridge):
             _ip("link", "del", self.bridge)
         subprocess.run(["nft", "delete", "table", "ip", self.nft_table], capture_output=True)

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from labctl.cli import main
-from labctl.core import paths
+from labctl.core import mirror, paths
 from labctl.core.inventory import load_room
 from labctl.core.ssh import Connector, run
+from labctl.vlab.provision import provision
 from labctl.vlab.room import VirtualRoom
 
 INVENTORY = Path(__file__).parent / "inventory"
@@ -33,7 +34,16 @@ def vroom(room):
     """The running test room; `down --purge` afterwards, safe if a test already did."""
     assert main(["vlab", "up", "-i", str(INVENTORY)]) == 0
     yield VirtualRoom(room)
-    main(["vlab", "down", "--purge", "-i", str(INVENTORY)])
+    if not os.environ.get("LABCTL_KEEP_ROOM"):  # set it to keep the room between runs (development)
+        main(["vlab", "down", "--purge", "-i", str(INVENTORY)])
+
+
+@pytest.fixture(scope="session")
+def provisioned(vroom):
+    """The test room provisioned by the playbooks: (vroom, the final site.yml result)."""
+    mirror.dotnet()
+    result = provision(vroom, progress=lambda *_: None)
+    return vroom, result
 
 
 @pytest.fixture(scope="session")

@@ -5,18 +5,9 @@ import pytest
 
 from labctl.cli import main
 
-from labctl.core import mirror
 from labctl.core.playbook import run_playbook
-from labctl.vlab.provision import provision
 
 from .conftest import INVENTORY, ssh
-
-
-@pytest.fixture(scope="session")
-def provisioned(vroom):
-    mirror.dotnet()
-    result = provision(vroom, progress=lambda *_: None)
-    return vroom, result
 
 
 def test_site_runs_clean_on_every_host(provisioned):

@@ -26,6 +26,8 @@ CASES = {
     "malformed_mac": ("hosts.yml", "pc02", "lab_mac", "is not a MAC address"),
     "malformed_ip": ("hosts.yml", "pc01", "ansible_host", "'10.88.0.300' is not an IPv4 address"),
     "malformed_yaml": ("hosts.yml:29", None, None, "malformed YAML"),
+    "bad_timetable": ("group_vars/all.yml", None, "lab_timetable",
+                      "period '8:55-09:40' is not HH:MM-HH:MM"),
 }
 
 

@@ -1,0 +1,139 @@
+"""Reset the students' terminals between classes, verified, seat by seat in parallel.
+
+The work on a seat is done by `lab-reset` (installed by the lab_reset role), the same
+tool playbooks/reset.yml runs: this module only drives it over verified SSH, many
+seats at once, and turns its JSON into a result per seat.
+
+- profile: `lab-reset reset` ends the students' sessions and restores homes, scratch
+  space, jobs and databases, then verifies; the seat stays up.
+- reboot-restore: the seat reboots (its writable layer is discarded at boot), labctl
+  waits for a new boot to answer SSH, then `lab-reset verify` proves the state.
+
+A seat with a logged-in student is refused unless `force` (the CLI asks the teacher,
+the timetable says the class is over, or --force). A seat that can't be reached, or
+dies in the middle, is failed with the reason; the others finish. Every seat's result
+goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from labctl.core import audit
+from labctl.core.errors import LabError
+from labctl.core.room import Room, Seat
+from labctl.core.ssh import Connector, run
+
+TOOL = "sudo -n /usr/local/sbin/lab-reset"
+METHODS = ("profile", "reboot-restore")
+
+
+@dataclass(frozen=True)
+class SeatReset:
+    seat: str
+    method: str
+    outcome: str  # ok, failed, refused, skipped
+    seconds: float
+    reason: str = ""
+    sessions: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def _tool(client, action: str, force: bool = False, timeout: float = 120.0) -> dict:
+    out = run(client, f"{TOOL} {action}{' --force' if force else ''}", timeout=timeout)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        reason = (out.stderr.strip() or out.stdout.strip() or f"exit {out.exit_status}")[-300:]
+        raise LabError(f"lab-reset {action} gave no result: {reason} "
+                       "(is the lab_reset role applied? run terminals.yml)") from None
+
+
+def _boot_id(client) -> str:
+    return run(client, "cat /proc/sys/kernel/random/boot_id", timeout=10).stdout.strip()
+
+
+def _reset_profile(connector: Connector, seat: Seat, force: bool) -> dict:
+    client = connector.connect(seat.name, str(seat.ip))
+    try:
+        return _tool(client, "reset", force)
+    finally:
+        client.close()
+
+
+def _reset_reboot(connector: Connector, seat: Seat, force: bool, timeout: float) -> dict:
+    client = connector.connect(seat.name, str(seat.ip))
+    try:
+        state = _tool(client, "sessions")
+        if state["sessions"] and not force:
+            return {"ok": False, "sessions": state["sessions"], "refused": "a student is logged in: "
+                    + "; ".join(f"{u} ({', '.join(s)})" for u, s in state["sessions"].items())}
+        before = _boot_id(client)
+        try:
+            run(client, "sudo -n systemctl reboot", timeout=10)
+        except (OSError, EOFError):
+            pass  # the connection may drop as the seat goes down
+    finally:
+        client.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        try:
+            client = connector.connect(seat.name, str(seat.ip))
+        except LabError:
+            continue
+        try:
+            if _boot_id(client) not in ("", before):
+                return _tool(client, "verify")
+        except (OSError, EOFError):
+            pass
+        finally:
+            client.close()
+    raise LabError(f"did not come back from its reboot within {timeout:.0f} s")
+
+
+def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: float = 180.0,
+                on_result=None, connector: Connector | None = None,
+                action: str = "reset") -> list[SeatReset]:
+    """Reset the seats in parallel; on_result(SeatReset) as each one ends."""
+    connector = connector or Connector(user=room.vars.get("ansible_user", "labadmin"))
+
+    def one(seat: Seat) -> SeatReset:
+        start = time.monotonic()
+        method = seat.reset_method
+        try:
+            if method == "profile":
+                out = _reset_profile(connector, seat, force)
+            elif method == "reboot-restore":
+                out = _reset_reboot(connector, seat, force, timeout)
+            else:
+                result = SeatReset(seat.name, method, "skipped", 0.0,
+                                   f"reset method {method!r} is not run from here "
+                                   "(Windows seats: docs/windows.md)")
+                return _done(room, result, on_result, action)
+            if out.get("refused"):
+                result = SeatReset(seat.name, method, "refused", time.monotonic() - start,
+                                   out["refused"], out.get("sessions", {}))
+            elif out.get("ok"):
+                result = SeatReset(seat.name, method, "ok", time.monotonic() - start,
+                                   "verified: homes, scratch, jobs, processes and databases clean")
+            else:
+                result = SeatReset(seat.name, method, "failed", time.monotonic() - start,
+                                   "; ".join(out.get("problems") or ["no verification"]))
+        except Exception as exc:  # noqa: BLE001 - any fault of one seat fails that seat only
+            result = SeatReset(seat.name, method, "failed", time.monotonic() - start,
+                               str(exc).removeprefix(f"{seat.name}: "))
+        return _done(room, result, on_result, action)
+
+    with ThreadPoolExecutor(max_workers=min(64, len(seats) or 1)) as pool:
+        return list(pool.map(one, seats))
+
+
+def _done(room: Room, result: SeatReset, on_result, action: str) -> SeatReset:
+    audit.record_event(room.name, action, result.seat, result.outcome,
+                       f"{result.method}: {result.reason}" if result.reason else result.method)
+    if on_result:
+        on_result(result)
+    return result

@@ -1,0 +1,78 @@
+"""The room at a glance: health, power, last reset and last check, merged per seat.
+
+The console and `labctl status` are two clients of this module.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from labctl.core import audit
+from labctl.core.health import Health
+from labctl.core.room import Room, Seat
+
+STATES = ("online", "offline", "unreachable", "resetting", "non-compliant", "student")
+
+
+@dataclass
+class SeatView:
+    seat: Seat
+    health: Health
+    state: str
+    last_reset: audit.Event | None = None
+    last_check: dict | None = None
+    busy: str = ""                                  # an action in progress ("resetting", ...)
+    history: list[float] = field(default_factory=list)  # recent CPU figures
+
+
+def seat_state(health: Health, powered: bool | None, busy: str, check: dict | None) -> str:
+    """One state for the map, the most urgent first."""
+    if busy:
+        return "resetting" if busy == "reset" else busy
+    if powered is False:
+        return "offline"
+    if health.state != "online":
+        return "unreachable"
+    if check and check["failed"]:
+        return "non-compliant"
+    if health.users:
+        return "student"
+    return "online"
+
+
+def views(room: Room, healths: dict[str, Health], powered: dict[str, bool] | None = None,
+          busy: dict[str, str] | None = None) -> list[SeatView]:
+    checks = audit.last_checks(room.name)
+    resets = {}
+    for event in audit.events(room.name, limit=2000):
+        if event.action == "reset" and event.seat not in resets:
+            resets[event.seat] = event
+    out = []
+    for seat in room.seats:
+        h = healths.get(seat.name) or Health(seat.name, "unreachable", error="not polled yet")
+        p = (powered or {}).get(seat.name)
+        b = (busy or {}).get(seat.name, "")
+        out.append(SeatView(seat, h, seat_state(h, p, b, checks.get(seat.name)),
+                            resets.get(seat.name), checks.get(seat.name), b))
+    return out
+
+
+def as_dict(view: SeatView) -> dict:
+    h = view.health
+    return {"seat": view.seat.name, "ip": str(view.seat.ip), "row": view.seat.row,
+            "column": view.seat.column, "role": view.seat.role, "state": view.state,
+            "cpu": h.cpu, "memory": h.memory, "disk": h.disk, "users": h.users,
+            "uptime": h.uptime, "services": h.services, "host_figures": h.host_figures,
+            "latency": round(h.latency, 3) if h.latency is not None else None, "error": h.error,
+            "last_reset": {"at": view.last_reset.at, "outcome": view.last_reset.outcome}
+            if view.last_reset else None,
+            "last_check": {"at": view.last_check["at"], "failed": view.last_check["failed"]}
+            if view.last_check else None}
+
+
+def ago(at: float | None, now: float | None = None) -> str:
+    if not at:
+        return "-"
+    minutes = int(((now or time.time()) - at) // 60)
+    return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h" if minutes < 2880 else f"{minutes // 1440}d"

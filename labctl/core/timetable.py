@@ -1,0 +1,81 @@
+"""The room's class periods (inventory variable `lab_timetable`) and what follows from them.
+
+    lab_timetable:
+      days: [mon, tue, wed, thu, fri]
+      periods: ["08:00-08:45", "08:55-09:40", "10:00-10:45", ...]
+
+A reset at a period's end finds the class over, so a student still logged in does not
+stop it; during a period a logged-in student needs the teacher's confirmation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PERIOD_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class TimetableError(ValueError):
+    """lab_timetable is malformed; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class Timetable:
+    days: tuple[int, ...]  # 0 = Monday
+    periods: tuple[tuple[dt.time, dt.time], ...]
+
+    @classmethod
+    def parse(cls, value) -> "Timetable | None":
+        if value in (None, "", {}):
+            return None
+        if not isinstance(value, dict) or "periods" not in value:
+            raise TimetableError("write it as {days: [mon, ...], periods: ['08:00-08:45', ...]}")
+        days = value.get("days", list(DAYS[:5]))
+        if not isinstance(days, list) or not days or any(str(d).lower() not in DAYS for d in days):
+            raise TimetableError(f"days {days!r}: use a list of {', '.join(DAYS)}")
+        periods = []
+        for raw in value["periods"] or []:
+            m = PERIOD_RE.match(str(raw).strip())
+            if not m:
+                raise TimetableError(f"period {raw!r} is not HH:MM-HH:MM (e.g. '08:00-08:45')")
+            start, end = dt.time(int(m[1]), int(m[2])), dt.time(int(m[3]), int(m[4]))
+            if end <= start:
+                raise TimetableError(f"period {raw!r} ends before it starts")
+            if periods and start < periods[-1][1]:
+                raise TimetableError(f"period {raw!r} overlaps the one before; list them in order")
+            periods.append((start, end))
+        if not periods:
+            raise TimetableError("no periods: list the class periods, e.g. ['08:00-08:45']")
+        return cls(tuple(sorted({DAYS.index(str(d).lower()) for d in days})), tuple(periods))
+
+    def current(self, now: dt.datetime) -> tuple[dt.time, dt.time] | None:
+        """The period in progress at `now` (its end excluded), if any."""
+        if now.weekday() not in self.days:
+            return None
+        t = now.time()
+        return next(((s, e) for s, e in self.periods if s <= t < e), None)
+
+    def next_ends(self, now: dt.datetime, count: int = 5) -> list[dt.datetime]:
+        """The next `count` period ends after `now`: when the scheduled reset runs."""
+        out, day = [], now.date()
+        while len(out) < count:
+            if day.weekday() in self.days:
+                for _, end in self.periods:
+                    at = dt.datetime.combine(day, end, tzinfo=now.tzinfo)
+                    if at > now:
+                        out.append(at)
+            day += dt.timedelta(days=1)
+        return out[:count]
+
+    def on_calendar(self) -> list[str]:
+        """systemd OnCalendar= expressions, one per period end."""
+        days = ",".join(DAYS[d].capitalize() for d in self.days)
+        return [f"{days} *-*-* {e:%H:%M}:00" for _, e in self.periods]
+
+    def cron_lines(self) -> list[str]:
+        """cron time fields, one per period end."""
+        days = ",".join(str((d + 1) % 7) for d in self.days)
+        return [f"{e.minute} {e.hour} * * {days}" for _, e in self.periods]

@@ -1,0 +1,272 @@
+#!/usr/bin/python3
+"""lab-reset: put a terminal's students back to the clean state, and prove it.
+
+Installed by the lab_reset role as /usr/local/sbin/lab-reset; run as root by
+playbooks/reset.yml and by `labctl reset` (the one implementation of both).
+
+    lab-reset sessions          who is logged in (JSON)
+    lab-reset reset [--force]   end the students' sessions, restore homes and databases,
+                                then verify; refuses while a student is logged in
+                                unless --force
+    lab-reset verify            only the verification
+    lab-reset init [--check]    build the golden home (/etc/skel and the room's files),
+                                and give each student's home the golden files it lacks
+                                (nothing is removed); run by the role at provisioning
+
+Everything is configured in /etc/lab-reset.json (written by the role). Output is one
+JSON object: {"ok": bool, "action": ..., "problems": [...], "seconds": {...}}. Exit 0
+when ok, 1 when the verification failed, 3 when refused (a student is logged in).
+"""
+
+import hashlib
+import json
+import os
+import pwd
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CONFIG = Path(os.environ.get("LAB_RESET_CONFIG", "/etc/lab-reset.json"))
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def sh(*cmd, check=False, input=None):
+    return subprocess.run(cmd, capture_output=True, text=True, check=check, input=input)
+
+
+def mysql(sql, check=True):
+    out = sh("mysql", "--protocol=socket", "-N", "-B", "-e", sql, check=False)
+    if check and out.returncode:
+        raise RuntimeError(f"mysql: {out.stderr.strip()}")
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def sessions(students):
+    """Logged-in students: utmp (who) and logind (loginctl), whichever the host has."""
+    found = {}
+    for line in sh("who").stdout.splitlines():
+        parts = line.split()
+        if parts and parts[0] in students:
+            found.setdefault(parts[0], []).append(" ".join(parts[1:4]))
+    out = sh("loginctl", "list-sessions", "--no-legend")
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[2] in students:
+            found.setdefault(parts[2], []).append(f"session {parts[0]}")
+    return found
+
+
+def end_processes(user, uid):
+    sh("loginctl", "terminate-user", user)
+    for _ in range(50):
+        if sh("pkill", "-KILL", "-u", str(uid)).returncode == 1:  # 1: nothing left to kill
+            return
+        time.sleep(0.1)
+
+
+def clear_jobs(user):
+    sh("crontab", "-r", "-u", user)
+    for line in sh("atq").stdout.splitlines():
+        parts = line.split()
+        if parts and parts[-1] == user:
+            sh("atrm", parts[0])
+
+
+def clear_scratch(uid):
+    for root in SCRATCH:
+        sh("find", root, "-xdev", "-mindepth", "1", "-uid", str(uid), "-delete")
+        # a directory of someone else's may hold the student's files: find -delete got them
+
+
+def restore_home(user, skel):
+    entry = pwd.getpwnam(user)
+    home = Path(entry.pw_dir)
+    home.mkdir(mode=0o700, exist_ok=True)
+    sh("rsync", "-a", "--delete", "--no-owner", "--no-group", f"{skel}/", f"{home}/", check=True)
+    sh("chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(home), check=True)
+    home.chmod(0o700)
+
+
+def restore_databases(user, cfg):
+    if not cfg.get("mysql"):
+        return
+    for (conn_id,) in mysql(f"SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '{user}'"):
+        mysql(f"KILL {int(conn_id)}", check=False)
+    wanted = cfg["databases"]
+    for (db,) in mysql(f"SHOW DATABASES LIKE '{user}\\\\_%'"):
+        if db[len(user) + 1:] not in wanted:
+            mysql(f"DROP DATABASE `{db}`")
+    for name, template in wanted.items():
+        db = f"{user}_{name}"
+        if template:
+            sh("python3", cfg["loader"], "clone", template, db, check=True)
+        else:
+            mysql(f"DROP DATABASE IF EXISTS `{db}`")
+            mysql(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+
+
+def init(cfg, check):
+    """Build the golden home and top up the students' homes; return what changed."""
+    changed = []
+    skel = Path(cfg["skel"])
+    wanted = {rel: (p.read_bytes(), p.stat().st_mode & 0o777)
+              for rel, p in ((str(p.relative_to("/etc/skel")), p)
+                             for p in sorted(Path("/etc/skel").rglob("*")) if p.is_file())}
+    for item in cfg.get("skel_files", []):
+        wanted[item["path"]] = (item["content"].encode(), 0o644)
+    if not skel.is_dir() or skel.stat().st_mode & 0o777 != 0o700:
+        changed.append(str(skel))
+        if not check:
+            skel.mkdir(parents=True, exist_ok=True)
+            skel.chmod(0o700)  # rsync gives a home its skeleton's mode: private from the start
+    present = {str(p.relative_to(skel)) for p in skel.rglob("*") if p.is_file()} if skel.is_dir() else set()
+    for rel in sorted(present - set(wanted)):
+        changed.append(f"{skel}/{rel} (removed)")
+        if not check:
+            (skel / rel).unlink()
+    for rel, (data, mode) in wanted.items():
+        path = skel / rel
+        if not path.is_file() or path.read_bytes() != data or path.stat().st_mode & 0o777 != mode:
+            changed.append(str(path))
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                path.chmod(mode)
+    for user in cfg["students"]:
+        entry = pwd.getpwnam(user)
+        home = Path(entry.pw_dir)
+        for rel, (data, mode) in wanted.items():
+            path = home / rel
+            if not path.exists():
+                changed.append(str(path))
+                if not check:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(data)
+                    path.chmod(mode)
+                    os.chown(path, entry.pw_uid, entry.pw_gid)
+    return changed
+
+
+def tree(root: Path):
+    """{relative path: (kind, mode, sha256 or target)} of a directory tree."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        st = path.lstat()
+        if path.is_symlink():
+            out[rel] = ("link", 0, os.readlink(path))
+        elif path.is_dir():
+            out[rel] = ("dir", st.st_mode & 0o777, "")
+        else:
+            out[rel] = ("file", st.st_mode & 0o777, hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def checksum(db, loader):
+    out = sh("python3", loader, "checksum", db)
+    return out.stdout if out.returncode == 0 else None
+
+
+def verify(cfg):
+    problems = []
+    for user in cfg["students"]:
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            problems.append(f"{user}: no such account")
+            continue
+        procs = sh("pgrep", "-u", str(entry.pw_uid), "-l").stdout.split("\n")
+        procs = [p for p in procs if p.strip()]
+        if procs:
+            problems.append(f"{user}: {len(procs)} process(es) still run: {', '.join(procs[:5])}")
+        home, skel = Path(entry.pw_dir), Path(cfg["skel"])
+        have, want = tree(home), tree(skel)
+        extra, missing = sorted(set(have) - set(want)), sorted(set(want) - set(have))
+        changed = sorted(k for k in set(have) & set(want) if have[k] != want[k])
+        for what, names in (("left in", extra), ("missing from", missing), ("changed in", changed)):
+            if names:
+                problems.append(f"{user}: {len(names)} file(s) {what} {home}: {', '.join(names[:5])}")
+        st = home.stat()
+        if st.st_uid != entry.pw_uid or st.st_mode & 0o777 != 0o700:
+            problems.append(f"{user}: {home} is not the student's own with mode 0700")
+        for root in SCRATCH:
+            left = sh("find", root, "-xdev", "-mindepth", "1", "-uid", str(entry.pw_uid)).stdout.split()
+            if left:
+                problems.append(f"{user}: {len(left)} file(s) left in {root}: {', '.join(left[:3])}")
+        if sh("crontab", "-l", "-u", user).returncode == 0:
+            problems.append(f"{user}: a crontab is left")
+        if any(line.split()[-1:] == [user] for line in sh("atq").stdout.splitlines()):
+            problems.append(f"{user}: at jobs are left")
+        if cfg.get("mysql"):
+            dbs = {db for (db,) in mysql(f"SHOW DATABASES LIKE '{user}\\\\_%'")}
+            want_dbs = {f"{user}_{name}" for name in cfg["databases"]}
+            if dbs != want_dbs:
+                problems.append(f"{user}: databases {sorted(dbs)}, expected {sorted(want_dbs)}")
+            for name, template in cfg["databases"].items():
+                db = f"{user}_{name}"
+                if db not in dbs:
+                    continue
+                if template:
+                    if checksum(db, cfg["loader"]) != checksum(template, cfg["loader"]):
+                        problems.append(f"{user}: {db} differs from its template {template}")
+                elif mysql(f"SHOW TABLES FROM `{db}`"):
+                    problems.append(f"{user}: {db} is not empty")
+    return problems
+
+
+def main(argv):
+    action = argv[1] if len(argv) > 1 else "verify"
+    force = "--force" in argv
+    cfg = json.loads(CONFIG.read_text())
+    students = cfg["students"]
+    result = {"action": action, "ok": False, "problems": [], "seconds": {}}
+    start = time.monotonic()
+
+    def step(name, fn, *args):
+        t = time.monotonic()
+        try:
+            fn(*args)
+        except (OSError, RuntimeError, KeyError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", None) or str(exc)
+            result["problems"].append(f"{name}: {str(detail).strip()[-300:]}")
+        result["seconds"][name] = round(time.monotonic() - t, 3)
+
+    if action == "init":
+        result["changed"] = init(cfg, "--check" in argv)
+        result["ok"] = True
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    logged_in = sessions(students)
+    result["sessions"] = logged_in
+    if action == "sessions":
+        result["ok"] = True
+        print(json.dumps(result))
+        return 0
+    if action == "reset":
+        if logged_in and not force:
+            result["refused"] = "a student is logged in: " + "; ".join(
+                f"{u} ({', '.join(s)})" for u, s in logged_in.items())
+            print(json.dumps(result))
+            return 3
+        for user in students:
+            uid = pwd.getpwnam(user).pw_uid
+            step(f"{user}:processes", end_processes, user, uid)
+            step(f"{user}:jobs", clear_jobs, user)
+            step(f"{user}:scratch", clear_scratch, uid)
+            step(f"{user}:home", restore_home, user, cfg["skel"])
+            step(f"{user}:databases", restore_databases, user, cfg)
+    elif action != "verify":
+        print(f"lab-reset: unknown action {action!r} (sessions, reset, verify)", file=sys.stderr)
+        return 2
+    t = time.monotonic()
+    result["problems"] += verify(cfg)
+    result["seconds"]["verify"] = round(time.monotonic() - t, 3)
+    result["seconds"]["total"] = round(time.monotonic() - start, 3)
+    result["ok"] = not result["problems"]
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,89 @@
+"""`labctl check` on the test room: drift on chosen seats fails exactly those controls there,
+a provisioning run repairs every one, and a dead seat is reported without stalling the rest."""
+
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+
+from labctl.cli import main
+from labctl.core import paths
+from labctl.core.playbook import run_playbook
+
+from .conftest import INVENTORY, ssh, wait_for
+
+# (seat, what an operator or a student did, the control that must catch it)
+DRIFT = [
+    ("it01", "sudo systemctl disable --quiet mariadb", "LAB-MYSQL-01"),
+    ("it01", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q firefox-esr", "LAB-WEB-02"),
+    ("it02", "sudo usermod -aG sudo student", "LAB-ACC-02"),
+    ("it02", "sudo rm /opt/dotnet/8.0.4/shared/Microsoft.NETCore.App/8.0.4/libcoreclr.so",
+     "LAB-DOTNET-01"),
+    ("it03", "sudo sed -i 's/^PermitRootLogin .*/PermitRootLogin yes/; "
+             "' "
+             "/etc/ssh/sshd_config.d/10-lab.conf && sudo systemctl reload ssh", "LAB-SSH-02"),
+    ("it03", "sudo chmod 0755 /home/student", "LAB-ACC-03"),
+    ("it04", "sudo sed -i 's/^bind-address.*/bind-address = 0.0.0.0/' "
+             "/etc/mysql/mariadb.conf.d/90-lab.cnf && sudo systemctl restart mariadb", "LAB-MYSQL-02"),
+    ("it04", "sudo rm /etc/apt/apt.conf.d/01lab-proxy", "LAB-APT-01"),
+    ("itsrv", "sudo mysql -e 'DROP DATABASE shop'", "LAB-SRV-06"),
+    ("itsrv", "sudo ln -sf /usr/share/zoneinfo/UTC /etc/localtime", "LAB-TIME-01"),
+]
+
+
+def check(*args, capsys):
+    rc = main(["check", "-i", str(INVENTORY), "--json", *args])
+    return rc, json.loads(capsys.readouterr().out)
+
+
+def failures(report):
+    return {(r["seat"], r["control"]) for r in report["results"]
+            if r["outcome"] not in ("passed", "skipped")}
+
+
+def test_a_provisioned_room_is_compliant(provisioned, capsys, tmp_path):
+    junit = tmp_path / "check.xml"
+    rc, report = check("--junit", str(junit), capsys=capsys)
+    assert failures(report) == set() and rc == 0, [r for r in report["results"]
+                                                   if r["outcome"] != "passed"]
+    controls = {(r["seat"], r["control"]) for r in report["results"]}
+    assert ("it01", "LAB-WEB-03") in controls and ("itsrv", "LAB-SRV-05") in controls
+    assert ("itsrv", "LAB-WEB-01") not in controls, "terminal controls run on terminals only"
+    assert {s: set(e.values()) != {None} for s, e in report["browsers"].items()} == {
+        "it01": True, "it02": True, "it03": True, "it04": True}
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert len(cases) == len(report["results"])
+    with sqlite3.connect(paths.AUDIT_DB) as db:
+        stored = db.execute("SELECT COUNT(*) FROM checks WHERE run_id = ?",
+                            (report["run_id"],)).fetchone()[0]
+    assert stored == len(report["results"])
+
+
+def test_drift_fails_exactly_its_control_on_exactly_its_seat_and_provisioning_repairs_it(
+        provisioned, connector, capsys):
+    vroom, _ = provisioned
+    for seat, command, _ in DRIFT:
+        out = ssh(connector, vroom.room.seat(seat), command)
+        assert out.ok, f"{seat}: {command}: {out.stderr}"
+    rc, report = check(capsys=capsys)
+    assert rc == 1
+    assert failures(report) == {(seat, control) for seat, _, control in DRIFT}
+    assert report["browsers"]["it01"]["gecko"] is None and report["browsers"]["it02"]["gecko"]
+
+    result = run_playbook(INVENTORY, "site.yml")
+    assert result.succeeded, result.output[-3000:]
+    rc, report = check(capsys=capsys)
+    assert failures(report) == set() and rc == 0
+
+
+def test_a_dead_seat_is_reported_and_the_others_are_checked(provisioned, capsys):
+    assert main(["vlab", "stop", "it03", "-i", str(INVENTORY)]) == 0
+    capsys.readouterr()
+    try:
+        rc, report = check("--limit", "it01,it03", capsys=capsys)
+        assert rc == 1
+        assert failures(report) == {("it03", "LAB-REACH-01")}
+        assert {r["seat"] for r in report["results"] if r["outcome"] == "passed"} == {"it01"}
+    finally:
+        assert main(["vlab", "start", "it03", "-i", str(INVENTORY)]) == 0
+    vroom, _ = provisioned
+    assert wait_for(lambda: vroom.status([vroom.room.seat("it03")])[0].state == "running", 60)

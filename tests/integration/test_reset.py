@@ -1,0 +1,166 @@
+"""The between-classes reset on the test room: everything a student left is gone and
+proved gone; a logged-in student stops it without --force; a seat dying in the middle
+fails alone and a second reset completes it; reboot-restore discards changes under /usr."""
+
+import threading
+import time
+
+import paramiko
+
+from labctl.cli import main
+from labctl.core import audit, paths
+from labctl.core.playbook import run_playbook
+from labctl.core.reset import reset_seats
+
+from .conftest import INVENTORY, ssh, wait_for
+
+SUMS = "sudo python3 /var/lib/lab-coursedata/coursedata_load.py checksum {}"
+
+# What a student leaves behind after a class, made as the student.
+PLANT = """set -e
+cd ~
+mkdir -p Downloads .config/chromium/Default work
+echo report > work/作业.sql; echo data > Downloads/orders.csv
+echo history > .config/chromium/Default/History
+echo 'export PS1=hacked' >> .bashrc
+echo marker > /tmp/student-marker; mkdir -p /var/tmp/stu && echo x > /var/tmp/stu/f
+echo '* * * * * touch /tmp/cron-ran' | crontab -
+echo 'touch /tmp/at-ran' | at now + 2 hours 2>/dev/null
+setsid nohup sleep 1000 >/dev/null 2>&1 < /dev/null &
+HOME=$HOME timeout 60 firefox-esr --headless --screenshot $HOME/shot.png http://10.78.0.10/test/ >/dev/null 2>&1
+"""
+PLANT_DB = ("sudo mysql -e 'DROP TABLE student_shop.after_sales; CREATE DATABASE student_extra; "
+            "CREATE TABLE student_practice.t (x INT)'")
+
+
+def as_student(connector, seat, script):
+    return ssh(connector, seat, f"sudo -u student -i bash -s <<'EOS'\n{script}\nEOS")
+
+
+def plant(connector, seat):
+    out = as_student(connector, seat, PLANT)
+    assert out.ok, out.stderr
+    assert ssh(connector, seat, PLANT_DB).ok
+    state = ssh(connector, seat, "sudo ls -a /home/student/.mozilla/firefox; pgrep -u student sleep; "
+                                 "sudo crontab -l -u student; sudo atq").stdout
+    assert "sleep" not in state and "touch /tmp/cron-ran" in state and "student" in state
+
+
+def assert_clean(connector, seat):
+    """Independently of lab-reset's own verification."""
+    checks = {
+        "home": "sudo test ! -e /home/student/work -a ! -e /home/student/Downloads "
+                "-a ! -e /home/student/.mozilla -a ! -e /home/student/.config/chromium",
+        "bashrc": "sudo cmp /home/student/.bashrc /etc/skel/.bashrc",
+        "room file": "sudo test -f /home/student/实训室说明.txt",
+        "tmp": "test ! -e /tmp/student-marker -a ! -e /var/tmp/stu",
+        "processes": "! pgrep -u student",
+        "crontab": "! sudo crontab -l -u student",
+        "at": "! sudo atq | grep -w student",
+        "extra db": "! sudo mysql -e 'USE student_extra'",
+        "practice": "test -z \"$(sudo mysql -N -e 'SHOW TABLES FROM student_practice')\"",
+    }
+    for what, command in checks.items():
+        out = ssh(connector, seat, command)
+        assert out.ok, f"{seat.name}: {what} not clean: {out.stdout} {out.stderr}"
+    template = ssh(connector, seat, SUMS.format("shop_template")).stdout
+    assert ssh(connector, seat, SUMS.format("student_shop")).stdout == template
+
+
+def test_reset_playbook_and_labctl_reset_restore_everything(provisioned, connector, capsys):
+    vroom, _ = provisioned
+    it01, it02 = vroom.room.seat("it01"), vroom.room.seat("it02")
+    for seat in (it01, it02):
+        plant(connector, seat)
+
+    result = run_playbook(INVENTORY, "reset.yml", limit="it01")
+    assert result.succeeded, result.output[-3000:]
+    assert "reset and verified in" in result.output
+    assert_clean(connector, it01)
+
+    assert main(["reset", "-i", str(INVENTORY), "--seats", "it02"]) == 0
+    out = capsys.readouterr().out
+    assert "✔ it02" in out and "1 of 1 seats reset and verified" in out
+    assert_clean(connector, it02)
+    logged = audit.events("itest", "it02", limit=1)[0]
+    assert (logged.action, logged.outcome) == ("reset", "ok")
+
+
+def open_student_session(connector, seat):
+    """A real login: the student over SSH with a key, holding a terminal open."""
+    assert ssh(connector, seat, "sudo install -d -m 700 -o student -g student /home/student/.ssh && "
+                                f"sudo install -m 600 -o student -g student "
+                                f"/home/{connector.user}/.ssh/authorized_keys "
+                                "/home/student/.ssh/authorized_keys").ok
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(paths.KNOWN_HOSTS))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(str(seat.ip), username="student", key_filename=str(paths.ADMIN_KEY),
+                   allow_agent=False, look_for_keys=False, timeout=10)
+    shell = client.invoke_shell()
+    shell.send("echo 'my unsaved work' > ~/unsaved.txt\n")
+    assert wait_for(lambda: ssh(connector, seat, "sudo test -f /home/student/unsaved.txt").ok, 10)
+    return client
+
+
+def test_a_logged_in_student_stops_the_reset_without_force(provisioned, connector, capsys):
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it03")
+    client = open_student_session(connector, seat)
+    try:
+        assert main(["reset", "-i", str(INVENTORY), "--seats", "it03"]) == 1
+        out = capsys.readouterr().out
+        assert "! it03" in out and "refused" in out and "a student is logged in" in out
+        assert ssh(connector, seat, "sudo test -f /home/student/unsaved.txt").ok, "touched"
+        result = run_playbook(INVENTORY, "reset.yml", limit="it03")
+        assert not result.succeeded and "a student is logged in" in result.output
+        assert ssh(connector, seat, "sudo test -f /home/student/unsaved.txt").ok, "touched"
+
+        assert main(["reset", "-i", str(INVENTORY), "--seats", "it03", "--force"]) == 0
+        assert "✔ it03" in capsys.readouterr().out
+        assert not ssh(connector, seat, "sudo test -e /home/student/unsaved.txt").ok
+        assert not ssh(connector, seat, "who | grep -w student").ok, "the session was ended"
+    finally:
+        client.close()
+
+
+def test_a_seat_dying_mid_reset_fails_alone_and_a_second_reset_completes_it(provisioned, connector):
+    vroom, _ = provisioned
+    room = vroom.room
+    it01, it02, it03 = (room.seat(n) for n in ("it01", "it02", "it03"))
+    for seat in (it01, it02, it03):
+        plant(connector, seat)
+    # many files make it02's reset take long enough to be caught in the middle
+    assert as_student(connector, it02, "python3 -c \"import os; os.makedirs('junk', exist_ok=True); "
+                                       "[open(f'junk/{i}', 'w').close() for i in range(40000)]\"").ok
+    results = {}
+    worker = threading.Thread(target=lambda: results.update(
+        {r.seat: r for r in reset_seats(room, [it01, it02, it03])}))
+    worker.start()
+    assert wait_for(lambda: ssh(connector, it02, "pgrep -f lab-reset").ok, 30, 0.05), \
+        "the reset never started on it02"
+    vroom.stop_seat(it02)
+    worker.join(120)
+    assert results["it01"].outcome == "ok" and results["it03"].outcome == "ok", results
+    assert results["it02"].outcome == "failed" and results["it02"].reason, results["it02"]
+
+    vroom.start_seat(it02)
+    assert vroom.wait_ready([it02], 120)[0].state == "running"
+    again = reset_seats(room, [it02])
+    assert again[0].outcome == "ok", again[0].reason
+    assert_clean(connector, it02)
+    failed = [e for e in audit.events("itest", "it02", limit=5) if e.outcome == "failed"]
+    assert failed, "the failure is in the audit log"
+
+
+def test_reboot_restore_discards_changes_under_usr(provisioned, connector, capsys):
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it04")
+    assert ssh(connector, seat, "sudo touch /usr/local/share/installed-by-a-student").ok
+    plant(connector, seat)
+    start = time.monotonic()
+    assert main(["reset", "-i", str(INVENTORY), "--seats", "it04"]) == 0, capsys.readouterr()
+    assert "✔ it04" in capsys.readouterr().out
+    assert time.monotonic() - start < 180
+    assert not ssh(connector, seat, "test -e /usr/local/share/installed-by-a-student").ok
+    assert_clean(connector, seat)
