@@ -10,6 +10,7 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import LabError
+from labctl.i18n import _, set_lang
 
 
 def _inventory_arg(p: argparse.ArgumentParser) -> None:
@@ -29,9 +30,10 @@ def _room(args):
 
 def cmd_validate(args) -> int:
     room = _room(args)
-    print(f"{args.inventory}: room {room.name}: {len(room.terminals)} terminals, "
-          f"{len(room.servers)} server(s), {room.rows} x {room.columns} grid, "
-          f"subnet {room.subnet} — valid")
+    print(_("{path}: room {room}: {terminals} terminals, {servers} server(s), {rows} x {columns} "
+            "grid, subnet {subnet} — valid", path=args.inventory, room=room.name,
+            terminals=len(room.terminals), servers=len(room.servers), rows=room.rows,
+            columns=room.columns, subnet=room.subnet))
     return 0
 
 
@@ -121,7 +123,7 @@ def cmd_check(args) -> int:
             print(f"    {r.control:14} {r.outcome:11} {r.test.split('[')[0]}: {r.message}")
     matrix = report.browser_matrix()
     if matrix:
-        print("\nbrowser matrix (engine version, ✘ = does not render the test page):")
+        print("\n" + _("browser matrix (engine version, ✘ = does not render the test page):"))
         print(f"  {'seat':10} {'blink':24} {'gecko':24} {'webkit':24} trident")
         for seat, engines in matrix.items():
             cells = [(v or "✘")[:24] for v in engines.values()]
@@ -129,22 +131,29 @@ def cmd_check(args) -> int:
     for name in skipped:
         print(f"- {name:10} not checked: the suite runs on Linux seats (Windows: docs/windows.md)")
     failed = {r.seat for r in report.failures}
-    print(f"\nroom {room.name}: {len(report.by_seat()) - len(failed)} of {len(report.by_seat())} "
-          f"seats compliant, {len(report.failures)} failed control(s), "
-          f"{report.seconds:.1f} s (run {report.run_id})"
+    print("\n" + _("room {room}: {ok} of {total} seats compliant, {failed} failed control(s), "
+                   "{seconds} s (run {run})", room=room.name, ok=len(report.by_seat()) - len(failed),
+                   total=len(report.by_seat()), failed=len(report.failures),
+                   seconds=f"{report.seconds:.1f}", run=report.run_id)
           + (f"; JUnit XML: {args.junit}" if args.junit else ""))
     return 0 if report.ok else 1
 
 
-def _room_now(room):
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-    return dt.datetime.now(ZoneInfo(str(room.vars.get("lab_common_timezone", "Asia/Shanghai"))))
+def cmd_console(args) -> int:
+    from labctl.core.pool import Pool
+    from labctl.tui.app import LabConsole
+    room = _room(args)
+    pool = Pool(room, timeout=args.timeout)
+    try:
+        LabConsole(room, pool.sweep, room_power(room), interval=args.interval).run()
+    finally:
+        pool.close()
+    return 0
 
 
 def cmd_reset(args) -> int:
     from labctl.core.reset import reset_seats
-    from labctl.core.timetable import Timetable
+    from labctl.core.timetable import class_over, room_now
     room = _room(args)
     if args.all or not (args.seats or args.row):
         seats = room.terminals
@@ -157,33 +166,34 @@ def cmd_reset(args) -> int:
     if args.method:
         from dataclasses import replace
         seats = [replace(s, reset_method=args.method) if s.is_linux else s for s in seats]
-    timetable = Timetable.parse(room.vars.get("lab_timetable"))
-    now = _room_now(room)
-    class_over = timetable is not None and timetable.current(now) is None
-    force = args.force or class_over
-    if class_over and not args.force:
-        print(f"no class in progress at {now:%H:%M} (timetable): logged-in students do not stop "
-              "the reset")
+    now = room_now(room)
+    over = class_over(room, now)
+    force = args.force or over
+    if over and not args.force:
+        print(_("no class in progress at {time} (timetable): logged-in students do not stop "
+                "the reset", time=f"{now:%H:%M}"))
 
     def show(r):
         mark = {"ok": "✔", "refused": "!", "skipped": "-"}.get(r.outcome, "✘")
-        print(f"{mark} {r.seat:10} {r.method:15} {r.outcome:8} {r.seconds:6.1f} s  {r.reason}",
+        print(f"{mark} {r.seat:10} {r.method:15} {_(r.outcome):8} {r.seconds:6.1f} s  {r.reason}",
               flush=True)
 
     results = reset_seats(room, seats, force=force, on_result=show)
     refused = [r for r in results if r.outcome == "refused"]
     if refused and sys.stdin.isatty():
         names = [r.seat for r in refused]
-        answer = input(f"{len(names)} seat(s) have a student logged in ({', '.join(names)}): "
-                       "reset them anyway? [y/N] ")
+        answer = input(_("{n} seat(s) have a student logged in ({names}): reset them anyway? "
+                         "[y/N] ", n=len(names), names=", ".join(names)))
         if answer.strip().lower() in ("y", "yes", "是"):
             again = {r.seat: r for r in reset_seats(room, [room.seat(n) for n in names],
                                                     force=True, on_result=show)}
             results = [again.get(r.seat, r) for r in results]
     counts = {k: sum(r.outcome == k for r in results) for k in ("ok", "failed", "refused")}
-    print(f"room {room.name}: {counts['ok']} of {len(results)} seats reset and verified"
-          + (f", {counts['failed']} failed (run the reset again)" if counts["failed"] else "")
-          + (f", {counts['refused']} refused: a student is logged in (--force)"
+    print(f"room {room.name}: "
+          + _("{n} of {total} seats reset and verified", n=counts["ok"], total=len(results))
+          + (", " + _("{n} failed (run the reset again)", n=counts["failed"])
+             if counts["failed"] else "")
+          + (", " + _("{n} refused: a student is logged in (--force)", n=counts["refused"])
              if counts["refused"] else ""))
     return 0 if counts["ok"] == len([r for r in results if r.outcome != "skipped"]) else 1
 
@@ -198,10 +208,11 @@ def cmd_schedule(args) -> int:
         for line in schedule.remove(room):
             print(line)
     else:
-        runs = schedule.next_runs(room, _room_now(room), args.count)
+        from labctl.core.timetable import room_now
+        runs = schedule.next_runs(room, room_now(room), args.count)
         where = schedule.installed(room)
-        print(f"room {room.name}: " + (f"installed ({where})" if where else "not installed")
-              + "; the next resets:")
+        print(_("room {room}: {installed}; the next resets:", room=room.name,
+                installed=_("installed ({where})", where=where) if where else _("not installed")))
         for at in runs:
             print(f"  {at:%a %Y-%m-%d %H:%M %Z}")
     return 0
@@ -231,20 +242,21 @@ def cmd_status(args) -> int:
             else:
                 if args.watch:
                     print("\033[2J\033[H", end="")
-                print(f"{'seat':8} {'where':7} {'state':13} {'cpu%':>5} {'mem%':>5} {'disk%':>5} "
-                      f"{'user':10} {'up':>6}  {'reset':6} check")
+                print(f"{_('seat'):8} {_('where'):7} {_('state'):13} {_('cpu%'):>5} "
+                      f"{_('mem%'):>5} {_('disk%'):>5} {_('user'):10} {_('up'):>6}  "
+                      f"{_('reset'):6} {_('check')}")
                 for v in views:
                     h = v.health
                     fig = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
                     check = "-" if not v.last_check else (
                         "ok" if not v.last_check["failed"] else ",".join(v.last_check["failed"][:2]))
-                    print(f"{v.seat.name:8} {v.seat.position:7} {v.state:13} {fig(h.cpu):>5} "
+                    print(f"{v.seat.name:8} {v.seat.position:7} {_(v.state):13} {fig(h.cpu):>5} "
                           f"{fig(h.memory):>5} {fig(h.disk):>5} {','.join(h.users)[:10] or '-':10} "
                           f"{human_uptime(h.uptime):>6}  {status.ago(v.last_reset.at if v.last_reset else None):6} "
                           f"{check}" + (f"  ({h.error})" if h.error else ""))
                 if any(v.health.host_figures for v in views):
-                    print("cpu% and mem% of virtual seats are this machine's (a container's /proc "
-                          "is the host's)")
+                    print(_("CPU and memory of virtual seats are this machine's (a container's "
+                            "/proc is the host's)"))
             if not args.watch:
                 return 0 if all(v.health.state == "online" for v in views) else 1
             time.sleep(max(0.0, args.interval - (time.monotonic() - started)))
@@ -322,6 +334,8 @@ def cmd_coursedata(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
+    parser.add_argument("--lang", choices=["en", "zh_CN"],
+                        help="language of labels and messages (default: from the locale)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check the room's inventory")
@@ -384,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=3.0, help="per-seat probe timeout")
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("console", help="the teacher's console: the room map and its actions")
+    _inventory_arg(p)
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between health polls")
+    p.add_argument("--timeout", type=float, default=3.0, help="per-seat probe timeout")
+    p.set_defaults(func=cmd_console)
+
     p = sub.add_parser("reset", help="reset the students' terminals, verified")
     _inventory_arg(p)
     group = p.add_mutually_exclusive_group()
@@ -409,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    set_lang(args.lang)
     try:
         return args.func(args)
     except LabError as exc:

@@ -86,3 +86,13 @@ def last_checks(room: str, db: Path | None = None) -> dict[str, dict]:
         elif outcome != "skipped":
             entry["failed"].append(control)
     return out
+
+
+def seat_checks(room: str, seat: str, db: Path | None = None) -> list[tuple[str, str, str]]:
+    """The seat's latest check results: (control, outcome, message), failures first."""
+    with closing(_connect(db or paths.AUDIT_DB)) as conn:
+        rows = conn.execute(
+            "SELECT control, outcome, message FROM checks WHERE room = ? AND seat = ? AND at = "
+            "(SELECT MAX(at) FROM checks WHERE room = ? AND seat = ?)",
+            (room, seat, room, seat)).fetchall()
+    return sorted(rows, key=lambda r: (r[1] == "passed", r[0]))

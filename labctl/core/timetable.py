@@ -79,3 +79,15 @@ class Timetable:
         """cron time fields, one per period end."""
         days = ",".join(str((d + 1) % 7) for d in self.days)
         return [f"{e.minute} {e.hour} * * {days}" for _, e in self.periods]
+
+
+def room_now(room) -> dt.datetime:
+    """Now, in the room's time zone (lab_common_timezone, default Asia/Shanghai)."""
+    from zoneinfo import ZoneInfo
+    return dt.datetime.now(ZoneInfo(str(room.vars.get("lab_common_timezone", "Asia/Shanghai"))))
+
+
+def class_over(room, now: dt.datetime | None = None) -> bool:
+    """True when the room's timetable says no class is in progress (False without one)."""
+    timetable = Timetable.parse(room.vars.get("lab_timetable"))
+    return timetable is not None and timetable.current(now or room_now(room)) is None

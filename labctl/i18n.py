@@ -1,0 +1,112 @@
+"""English and Simplified Chinese for every label and message of the console and the CLI.
+
+    from labctl.i18n import _
+    _("{n} of {total} seats reset and verified", n=3, total=4)
+
+The language is `--lang` (en, zh_CN), else the locale (LC_ALL, LC_MESSAGES, LANG),
+else English. Keys are the English text; tests/unit/test_i18n.py checks that every
+key used in the code has its Chinese.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS = ("en", "zh_CN")
+_lang = None
+
+ZH_CN = {
+    # states
+    "online": "在线", "offline": "关机", "unreachable": "无法连接", "resetting": "正在还原",
+    "non-compliant": "不合规", "student": "学生在线", "rebooting": "正在重启",
+    "shutting down": "正在关机", "waking": "正在唤醒", "checking": "正在检查",
+    "provisioning": "正在部署",
+    # console labels
+    "front: teacher desk, projector": "前方：教师机、投影仪",
+    "labctl console — room {room}": "labctl 控制台 — 实训室 {room}",
+    "server": "服务器", "row": "行", "seat": "座位", "state": "状态", "user": "用户",
+    "uptime": "运行", "last reset": "上次还原", "last check": "上次检查", "services": "服务",
+    "browsers": "浏览器", "recent CPU": "近期 CPU", "last failures": "最近的失败",
+    "none": "无", "never": "从未", "passed": "通过", "failed": "失败", "refused": "已拒绝",
+    "ok": "成功", "skipped": "跳过", "selected: {names}": "已选：{names}",
+    "CPU and memory of virtual seats are this machine's: a container's /proc is the host's":
+        "虚拟座位的 CPU 和内存是本机的数据：容器的 /proc 来自宿主机",
+    "Reset": "还原", "Reboot": "重启", "Shut down": "关机", "Wake": "唤醒", "Check": "检查",
+    "Provision": "部署", "Log": "日志", "Help": "帮助", "Quit": "退出", "Select": "选择",
+    "Row": "整行", "Room": "全部", "Yes": "是", "No": "否",
+    "Reset {target}?": "还原 {target}？",
+    "Reboot {target}?": "重启 {target}？",
+    "Shut down {target}? Students get a warning first.": "关闭 {target}？学生会先收到提醒。",
+    "Provision {target} with site.yml?": "用 site.yml 部署 {target}？",
+    "{n} seat(s)": "{n} 个座位", "row {row}": "第 {row} 行", "the whole room": "整个实训室",
+    "Students still logged in on {names}: reset anyway?":
+        "{names} 仍有学生登录：仍要还原吗？",
+    "The class is over: please save your work, this computer shuts down in one minute.":
+        "下课了：请保存作业，本机将在一分钟后关机。",
+    "audit log": "审计日志", "time": "时间", "action": "操作", "outcome": "结果",
+    "detail": "详情", "who": "操作人",
+    "keys": "按键", "close": "关闭",
+    "arrows or mouse: move / select a seat": "方向键或鼠标：移动/选择座位",
+    "space: add the seat to the selection": "空格：把座位加入选择",
+    "r: reset the selection (or the seat)": "r：还原所选座位（或当前座位）",
+    "R: reset the seat's row": "R：还原当前座位所在的行",
+    "A: reset the whole room": "A：还原整个实训室",
+    "b: reboot   s: shut down (students warned first)   w: wake (Wake-on-LAN)":
+        "b：重启   s：关机（先提醒学生）   w：唤醒（网络唤醒）",
+    "c: run the compliance check   p: run the provisioning playbook":
+        "c：运行合规检查   p：运行部署剧本",
+    "l: audit log   ?: this help   q: quit": "l：审计日志   ?：本帮助   q：退出",
+    "{seat}: {outcome} {detail}": "{seat}：{outcome} {detail}",
+    "check: {ok} of {total} seats compliant": "检查：{ok}/{total} 个座位合规",
+    "provisioning: {task}": "部署中：{task}",
+    "provisioning finished: {changed} change(s), failed on {failed}":
+        "部署完成：{changed} 处更改，失败：{failed}",
+    "woke {names}": "已唤醒 {names}",
+    # CLI
+    "{n} of {total} seats reset and verified": "{n}/{total} 个座位已还原并验证",
+    "{n} failed (run the reset again)": "{n} 个失败（请再次还原）",
+    "{n} refused: a student is logged in (--force)": "{n} 个已拒绝：有学生登录（--force）",
+    "no class in progress at {time} (timetable): logged-in students do not stop the reset":
+        "{time} 不在上课时间（课表）：学生登录不会阻止还原",
+    "{n} seat(s) have a student logged in ({names}): reset them anyway? [y/N] ":
+        "{n} 个座位有学生登录（{names}）：仍要还原吗？[y/N] ",
+    "room {room}: {ok} of {total} seats compliant, {failed} failed control(s), {seconds} s (run {run})":
+        "实训室 {room}：{ok}/{total} 个座位合规，{failed} 项检查失败，用时 {seconds} 秒（批次 {run}）",
+    "browser matrix (engine version, ✘ = does not render the test page):":
+        "浏览器矩阵（引擎版本，✘ = 无法渲染测试页）：",
+    "room {room}: {installed}; the next resets:": "实训室 {room}：{installed}；接下来的还原：",
+    "installed ({where})": "已安装（{where}）", "not installed": "未安装",
+    "{path}: room {room}: {terminals} terminals, {servers} server(s), {rows} x {columns} grid, subnet {subnet} — valid":
+        "{path}：实训室 {room}：{terminals} 台终端，{servers} 台服务器，{rows} x {columns} 座位，子网 {subnet} — 有效",
+    "CPU and memory of virtual seats are this machine's (a container's /proc is the host's)":
+        "虚拟座位的 CPU 和内存是本机的数据（容器的 /proc 来自宿主机）",
+    "where": "位置", "cpu%": "CPU%", "mem%": "内存%", "disk%": "磁盘%", "up": "运行",
+    "reset": "还原", "check": "检查", "reboot": "重启", "shutdown": "关机", "wake": "唤醒",
+    "provision": "部署",
+}
+
+
+def detect() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh_CN" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def set_lang(lang: str | None) -> str:
+    global _lang
+    if lang and lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+    _lang = lang or detect()
+    return _lang
+
+
+def lang() -> str:
+    return _lang or set_lang(None)
+
+
+def _(text: str, **values) -> str:
+    if lang() == "zh_CN":
+        text = ZH_CN.get(text, text)
+    return text.format(**values) if values else text

@@ -1,0 +1,316 @@
+"""labctl's console: the room at a glance during class, and the actions a lab needs.
+
+Everything slow runs in thread workers that post messages; widgets change only in the
+message handlers. Health polls never overlap: the next one is scheduled when the last
+one has been shown.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Footer, Header, RichLog, Static
+
+from labctl.core import audit, power, status
+from labctl.core.health import Health
+from labctl.core.room import Room, Seat
+from labctl.core.ssh import Connector
+from labctl.i18n import _
+from labctl.tui.screens import ConfirmScreen, HelpScreen, LogScreen
+from labctl.tui.widgets import DetailPane, RoomMap, SeatTile
+
+HISTORY = 30
+
+
+@dataclass
+class Swept(Message):
+    healths: dict[str, Health]
+    powered: dict[str, bool] | None
+
+
+@dataclass
+class Progress(Message):
+    """An action's news about seats: busy state (or "" when done) and a line for the log."""
+
+    seats: list[str]
+    busy: str
+    line: str = ""
+
+
+class LabConsole(App):
+    CSS_PATH = "console.tcss"
+    TITLE = "labctl"
+    BINDINGS = [
+        Binding("r", "reset('selection')", _("Reset")),
+        Binding("R", "reset('row')", _("Row"), show=False),
+        Binding("A", "reset('room')", _("Room"), show=False),
+        Binding("b", "reboot", _("Reboot")),
+        Binding("s", "shutdown", _("Shut down")),
+        Binding("w", "wake", _("Wake")),
+        Binding("c", "check", _("Check")),
+        Binding("p", "provision", _("Provision")),
+        Binding("space", "toggle_select", _("Select")),
+        Binding("l", "log", _("Log")),
+        Binding("question_mark", "help", _("Help")),
+        Binding("q", "quit", _("Quit")),
+        Binding("up", "move(-1, 0)", show=False), Binding("down", "move(1, 0)", show=False),
+        Binding("left", "move(0, -1)", show=False), Binding("right", "move(0, 1)", show=False),
+    ]
+
+    def __init__(self, room: Room, sweep, power_state=None, interval: float = 2.0,
+                 connector: Connector | None = None) -> None:
+        super().__init__()
+        self.room = room
+        self.sweep = sweep                      # () -> {seat: Health}
+        self.power_state = power_state or (lambda: None)
+        self.interval = interval
+        self.connector = connector or Connector(user=room.vars.get("ansible_user", "labadmin"))
+        self.views: dict[str, status.SeatView] = {}
+        self.history: dict[str, list[float]] = {}
+        self.busy: dict[str, str] = {}
+        self.progress: dict[str, str] = {}
+        self.cursor = (room.terminals or room.seats)[0].name
+        self.selected: set[str] = set()
+        self.sweeps = 0
+
+    # ------------------------------------------------------------ layout
+    def compose(self):
+        yield Header()
+        yield Static("", id="notice")
+        with Horizontal(id="body"):
+            yield RoomMap(self.room)
+            yield DetailPane(id="detail")
+        yield RichLog(id="progress", markup=False, wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("labctl console — room {room}", room=self.room.name)
+        self._mark_cursor()
+        self.poll()
+
+    def tile(self, name: str) -> SeatTile:
+        return self.query_one(f"#seat-{name}", SeatTile)
+
+    # ------------------------------------------------------------ polling
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll(self) -> None:
+        healths = self.sweep()
+        self.post_message(Swept(healths, self.power_state()))
+
+    @on(Swept)
+    def show_sweep(self, message: Swept) -> None:
+        self.sweeps += 1
+        for name, h in message.healths.items():
+            if h.cpu is not None:
+                self.history[name] = (self.history.get(name, []) + [h.cpu])[-HISTORY:]
+        views = status.views(self.room, message.healths, message.powered, self.busy)
+        for view in views:
+            view.history = self.history.get(view.seat.name, [])
+            self.views[view.seat.name] = view
+            self.tile(view.seat.name).show(view, self.progress.get(view.seat.name, ""))
+        self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor))
+        if any(v.health.host_figures for v in views):
+            self.query_one("#notice", Static).update(_(
+                "CPU and memory of virtual seats are this machine's: a container's /proc is "
+                "the host's"))
+        self.set_timer(self.interval, self.poll)
+
+    def refresh_tiles(self, names) -> None:
+        for name in names:
+            view = self.views.get(name)
+            if view is not None:
+                view.busy = self.busy.get(name, "")
+                view.state = status.seat_state(view.health, None, view.busy, view.last_check)
+                self.tile(name).show(view, self.progress.get(name, ""))
+
+    # ------------------------------------------------------------ selection
+    def _mark_cursor(self) -> None:
+        for tile in self.query(SeatTile):
+            tile.set_class(tile.seat.name == self.cursor, "cursor")
+            tile.set_class(tile.seat.name in self.selected, "selected")
+        self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor))
+
+    def action_move(self, drow: int, dcol: int) -> None:
+        seat = self.room.seat(self.cursor)
+        if not seat.is_terminal:
+            candidates = self.room.servers if dcol else self.room.terminals
+        else:
+            r, c = seat.row + drow, seat.column + dcol
+            candidates = [s for s in self.room.terminals if (s.row, s.column) == (r, c)]
+            if not candidates and drow > 0 and self.room.servers:
+                candidates = self.room.servers
+        if candidates:
+            i = 0 if seat not in candidates else (candidates.index(seat) + dcol) % len(candidates)
+            self.cursor = candidates[i].name
+            self._mark_cursor()
+
+    @on(SeatTile.Clicked)
+    def clicked(self, message: SeatTile.Clicked) -> None:
+        self.cursor = message.seat
+        self._mark_cursor()
+
+    def action_toggle_select(self) -> None:
+        self.selected ^= {self.cursor}
+        self._mark_cursor()
+
+    def targets(self, scope: str = "selection") -> list[Seat]:
+        if scope == "room":
+            return list(self.room.terminals)
+        if scope == "row":
+            row = self.room.seat(self.cursor).row
+            return [s for s in self.room.terminals if row and s.row == row]
+        names = self.selected or {self.cursor}
+        return [s for s in self.room.seats if s.name in names]
+
+    @staticmethod
+    def describe(seats: list[Seat], scope: str, room: Room) -> str:
+        if scope == "room":
+            return _("the whole room")
+        if scope == "row" and seats:
+            return _("row {row}", row=seats[0].row)
+        return ", ".join(s.name for s in seats) if len(seats) <= 4 else _("{n} seat(s)", n=len(seats))
+
+    # ------------------------------------------------------------ actions
+    def on_progress(self, message: Progress) -> None:
+        for name in message.seats:
+            if message.busy:
+                self.busy[name] = message.busy
+            else:
+                self.busy.pop(name, None)
+                self.progress.pop(name, None)
+        if message.line:
+            self.query_one("#progress", RichLog).write(message.line)
+        self.refresh_tiles(message.seats)
+
+    def news(self, seats, busy: str, line: str = "") -> None:
+        self.post_message(Progress([s.name if isinstance(s, Seat) else s for s in seats], busy, line))
+
+    def action_reset(self, scope: str = "selection") -> None:
+        seats = [s for s in self.targets(scope) if s.is_terminal]
+        if not seats:
+            return
+        question = _("Reset {target}?", target=self.describe(seats, scope, self.room))
+        self.push_screen(ConfirmScreen(question), lambda yes: yes and self.run_reset(seats, False))
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_reset(self, seats: list[Seat], force: bool) -> None:
+        from labctl.core.reset import reset_seats
+        from labctl.core.timetable import class_over
+        self.news(seats, "reset")
+        results = reset_seats(self.room, seats, force=force or class_over(self.room),
+                              connector=self.connector, on_result=lambda r: self.news(
+                                  [r.seat], "", _("{seat}: {outcome} {detail}", seat=r.seat,
+                                                  outcome=_(r.outcome), detail=r.reason)))
+        refused = [self.room.seat(r.seat) for r in results if r.outcome == "refused"]
+        if refused:
+            names = ", ".join(s.name for s in refused)
+            self.call_from_thread(
+                self.push_screen,
+                ConfirmScreen(_("Students still logged in on {names}: reset anyway?", names=names)),
+                lambda yes: yes and self.run_reset(refused, True))
+
+    def action_reboot(self) -> None:
+        seats = self.targets()
+        question = _("Reboot {target}?", target=self.describe(seats, "selection", self.room))
+        self.push_screen(ConfirmScreen(question), lambda yes: yes and self.run_power(seats, "reboot"))
+
+    def action_shutdown(self) -> None:
+        seats = self.targets()
+        question = _("Shut down {target}? Students get a warning first.",
+                     target=self.describe(seats, "selection", self.room))
+        self.push_screen(ConfirmScreen(question),
+                         lambda yes: yes and self.run_power(seats, "shutdown"))
+
+    def action_wake(self) -> None:
+        self.run_power(self.targets(), "wake")
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_power(self, seats: list[Seat], action: str) -> None:
+        busy = {"reboot": "rebooting", "shutdown": "shutting down", "wake": "waking"}[action]
+        self.news(seats, busy)
+        if action == "wake":
+            power.wake(self.room, seats)
+            for seat in seats:
+                audit.record_event(self.room.name, "wake", seat.name, "ok", seat.mac)
+            self.news(seats, "", _("woke {names}", names=", ".join(s.name for s in seats)))
+            return
+
+        def one(seat: Seat) -> None:
+            try:
+                if action == "reboot":
+                    power.reboot(self.connector, seat)
+                else:
+                    power.shutdown(self.connector, seat, _(
+                        "The class is over: please save your work, this computer shuts down "
+                        "in one minute."))
+                outcome, detail = "ok", ""
+            except Exception as exc:  # noqa: BLE001 - one seat's fault is that seat's result
+                outcome, detail = "failed", str(exc)
+            audit.record_event(self.room.name, action, seat.name, outcome, detail)
+            self.news([seat], "", _("{seat}: {outcome} {detail}", seat=seat.name,
+                                    outcome=_(outcome), detail=f"{_(action)} {detail}"))
+
+        with ThreadPoolExecutor(max_workers=min(32, len(seats) or 1)) as pool:
+            list(pool.map(one, seats))
+
+    def action_check(self) -> None:
+        self.run_check(self.targets() if self.selected else list(self.room.seats))
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_check(self, seats: list[Seat]) -> None:
+        from labctl.core.check import run_check
+        self.news(seats, "checking")
+        report = run_check(self.room, seats)
+        failed = {r.seat for r in report.failures}
+        for seat, results in report.by_seat().items():
+            bad = [r.control for r in results if r.outcome not in ("passed", "skipped")]
+            self.news([seat], "", _("{seat}: {outcome} {detail}", seat=seat,
+                                    outcome=_("failed" if bad else "passed"), detail=" ".join(bad)))
+        self.news(seats, "", _("check: {ok} of {total} seats compliant",
+                               ok=len(report.by_seat()) - len(failed), total=len(report.by_seat())))
+
+    def action_provision(self) -> None:
+        seats = self.targets() if self.selected else list(self.room.seats)
+        target = self.describe(seats, "room" if not self.selected else "selection", self.room)
+        self.push_screen(ConfirmScreen(_("Provision {target} with site.yml?", target=target)),
+                         lambda yes: yes and self.run_provision(seats))
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_provision(self, seats: list[Seat]) -> None:
+        from labctl.core.playbook import run_playbook
+        names = {s.name for s in seats}
+        self.news(seats, "provisioning")
+        task = [""]
+
+        def line(text: str) -> None:
+            if text.startswith("TASK ["):
+                task[0] = text[6:text.find("]")]
+                return
+            for word in ("ok", "changed", "fatal", "failed", "skipping"):
+                if text.startswith(f"{word}: [") and "]" in text:
+                    host = text[len(word) + 3:text.index("]")].split(" ")[0]
+                    if host in names:
+                        self.progress[host] = _("provisioning: {task}", task=task[0])
+                        self.call_from_thread(self.refresh_tiles, [host])
+
+        result = run_playbook(self.room.inventory, "site.yml",
+                              limit=",".join(sorted(names)) if len(names) < len(self.room.seats)
+                              else None, on_line=line)
+        for host, recap in result.recap.items():
+            audit.record_event(self.room.name, "provision", host,
+                               "failed" if recap.failed or recap.unreachable else "ok",
+                               f"changed={recap.changed} failed={recap.failed}")
+        self.news(seats, "", _("provisioning finished: {changed} change(s), failed on {failed}",
+                               changed=result.changed, failed=", ".join(result.failed_hosts) or "-"))
+
+    def action_log(self) -> None:
+        self.push_screen(LogScreen(self.room.name))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())

@@ -1,0 +1,75 @@
+"""Modal screens: confirm a destructive action, the key help, the audit log."""
+
+from __future__ import annotations
+
+import time
+
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Static
+
+from labctl.core import audit
+from labctl.i18n import _
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS = [Binding("y", "answer(True)", _("Yes")), Binding("n", "answer(False)", _("No")),
+                Binding("escape", "answer(False)", _("No"))]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self):
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(_("Yes") + " (y)", variant="error", id="yes")
+                yield Button(_("No") + " (n)", variant="primary", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", _("close"))]
+    LINES = ("arrows or mouse: move / select a seat", "space: add the seat to the selection",
+             "r: reset the selection (or the seat)", "R: reset the seat's row",
+             "A: reset the whole room",
+             "b: reboot   s: shut down (students warned first)   w: wake (Wake-on-LAN)",
+             "c: run the compliance check   p: run the provisioning playbook",
+             "l: audit log   ?: this help   q: quit")
+
+    def compose(self):
+        with Vertical(id="dialog"):
+            yield Static(f"[b]{_('keys')}[/b]\n\n" + "\n".join(_(line) for line in self.LINES))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class LogScreen(Screen[None]):
+    BINDINGS = [Binding("escape,l,q", "close", _("close"))]
+
+    def __init__(self, room: str) -> None:
+        super().__init__()
+        self.room = room
+
+    def compose(self):
+        yield Static(f"[b]{_('audit log')}[/b] — {self.room}")
+        yield DataTable(zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("time"), _("seat"), _("action"), _("outcome"), _("detail"), _("who"))
+        for e in audit.events(self.room, limit=500):
+            table.add_row(time.strftime("%m-%d %H:%M:%S", time.localtime(e.at)), e.seat,
+                          _(e.action), _(e.outcome), e.detail[:80], e.user)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

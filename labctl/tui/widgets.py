@@ -1,0 +1,131 @@
+"""The room map's pieces: a tile per seat, the map laid out like the room, the detail pane."""
+
+from __future__ import annotations
+
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Sparkline, Static
+
+from labctl.core import audit
+from labctl.core.health import human_uptime
+from labctl.core.room import Room, Seat
+from labctl.core.status import SeatView, ago
+from labctl.i18n import _
+
+BUSY = ("resetting", "rebooting", "waking", "checking", "provisioning", "shutting down")
+ICON = {"online": "●", "student": "◉", "offline": "○", "unreachable": "✘",
+        "non-compliant": "▲"}
+
+
+def figure(value) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+class SeatTile(Static):
+    """One seat: its name and state in the border, its figures inside."""
+
+    class Clicked(Message):
+        def __init__(self, seat: str) -> None:
+            super().__init__()
+            self.seat = seat
+
+    def __init__(self, seat: Seat) -> None:
+        super().__init__("", id=f"seat-{seat.name}")
+        self.seat = seat
+        self.state = "unreachable"
+        self.border_title = seat.name
+
+    def show(self, view: SeatView, progress: str = "") -> None:
+        h = view.health
+        self.state = view.state
+        for cls in list(self.classes):
+            if cls.startswith("state-"):
+                self.remove_class(cls)
+        self.add_class("state-busy" if view.state in BUSY else f"state-{view.state}")
+        self.border_title = f"{self.seat.name} {ICON.get(view.state, '◌')} {_(view.state)}"
+        user = ", ".join(h.users) or "-"
+        reset = view.last_reset
+        check = view.last_check
+        lines = [
+            f"CPU {figure(h.cpu)} MEM {figure(h.memory)}",
+            f"DSK {figure(h.disk)} {_('up')} {human_uptime(h.uptime)}",
+            f"{_('user')}: {user}",
+            f"{_('reset')} {ago(reset.at) if reset else '-'}"
+            f"{'✔' if reset and reset.outcome == 'ok' else '✘' if reset else ''} "
+            f"{_('check')} {ago(check['at']) if check else '-'}"
+            f"{'' if not check else '✔' if not check['failed'] else '✘'}",
+        ]
+        if progress:
+            lines[-1] = progress[:60]
+        self.update("\n".join(lines))
+
+    def on_click(self) -> None:
+        self.post_message(self.Clicked(self.seat.name))
+
+
+class EmptySeat(Static):
+    """A place in the grid without a seat."""
+
+
+class RoomMap(Vertical):
+    """The terminals in their rows and columns, the front of the room on top, servers below."""
+
+    def __init__(self, room: Room) -> None:
+        super().__init__(id="map")
+        self.room = room
+
+    def compose(self):
+        yield Static("▼ " + _("front: teacher desk, projector") + " ▼", id="front")
+        grid = Grid(id="grid")
+        grid.styles.grid_size_columns = self.room.columns
+        grid.styles.grid_size_rows = self.room.rows
+        with grid:
+            places = {(s.row, s.column): s for s in self.room.terminals if s.row}
+            for row in range(1, self.room.rows + 1):
+                for column in range(1, self.room.columns + 1):
+                    seat = places.get((row, column))
+                    yield SeatTile(seat) if seat else EmptySeat("")
+        with Horizontal(id="servers"):
+            for seat in self.room.servers:
+                yield SeatTile(seat)
+
+
+class DetailPane(Vertical):
+    """The selected seat: services, browsers, recent CPU, last failures."""
+
+    def compose(self):
+        yield Static("", id="detail-head")
+        yield Sparkline([], id="detail-sparkline")
+        yield Static("", id="detail-body")
+
+    def show(self, room: Room, view: SeatView | None) -> None:
+        if view is None:
+            return
+        h, seat = view.health, view.seat
+        self.border_title = seat.name
+        where = _("server") if not seat.is_terminal else f"{_('row')} {seat.row}, {seat.column}"
+        self.query_one("#detail-head", Static).update(
+            f"[b]{seat.name}[/b] · {seat.ip} · {seat.mac} · {where}\n"
+            f"{_('state')}: {_(view.state)}" + (f" — {h.error[:80]}" if h.error else "")
+            + f"\n\n{_('recent CPU')}:")
+        self.query_one("#detail-sparkline", Sparkline).data = view.history
+        checks = audit.seat_checks(room.name, seat.name)
+        web = {c: o for c, o, _m in checks if c.startswith("LAB-WEB-0")}
+        engines = [("Chromium", "LAB-WEB-01"), ("Firefox", "LAB-WEB-02"), ("WebKit", "LAB-WEB-03")]
+        browsers = "  ".join(f"{name} {'✔' if web.get(c) == 'passed' else '✘' if c in web else '?'}"
+                             for name, c in engines) + "  IE —"
+        services = "  ".join(f"{k} {'✔' if v == 'active' else '✘ ' + v}"
+                             for k, v in h.services.items()) or "-"
+        failures = [f"{c} {m.splitlines()[0][:50] if m else ''}"
+                    for c, o, m in checks if o not in ("passed", "skipped")][:4]
+        events = [e for e in audit.events(room.name, seat.name, limit=5) if e.outcome != "ok"][:2]
+        failures += [f"{_(e.action)}: {e.detail.splitlines()[0][:50] if e.detail else ''}"
+                     for e in events]
+        self.query_one("#detail-body", Static).update(
+            f"{_('services')}: {services}\n{_('browsers')}: {browsers}\n\n"
+            f"{_('last failures')}:\n  "
+            + ("\n  ".join(failures) if failures else _("none")))
+
+
+__all__ = ["SeatTile", "EmptySeat", "RoomMap", "DetailPane", "Widget"]

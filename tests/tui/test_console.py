@@ -1,0 +1,93 @@
+"""The console through Textual's pilot, against the real virtual room."""
+
+import asyncio
+import time
+
+from labctl.cli import room_power
+from labctl.core import audit
+from labctl.core.pool import Pool
+from labctl.tui.app import LabConsole
+
+from tests.integration.conftest import ssh
+
+SIZE = (140, 45)
+
+
+async def until(pilot, predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await pilot.pause(0.1)
+    return False
+
+
+def console(room, interval=1.0):
+    pool = Pool(room, timeout=2.0)
+    return LabConsole(room, pool.sweep, room_power(room), interval=interval), pool
+
+
+async def test_select_a_seat_and_reset_it_with_the_keys(provisioned, connector):
+    vroom, _ = provisioned
+    room = vroom.room
+    it02 = room.seat("it02")
+    assert ssh(connector, it02, "sudo -u student sh -c 'echo notes > ~/left-behind.txt'").ok
+    app, pool = console(room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await until(pilot, lambda: app.views.get("it02") and app.views["it02"].state == "online")
+            await pilot.press("right")
+            assert app.cursor == "it02"
+            await pilot.press("r")
+            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", 5)
+            await pilot.press("y")
+            assert await until(pilot, lambda: app.busy.get("it02") == "reset", 5), "no progress shown"
+            assert await until(pilot, lambda: "it02" not in app.busy, 120)
+            log = "\n".join(str(line.text) for line in app.query_one("#progress").lines)
+            assert "it02: ok" in log, log
+            assert await until(pilot, lambda: "reset 0m✔" in str(app.tile("it02").render()), 10)
+    finally:
+        pool.close()
+    assert not ssh(connector, it02, "sudo test -e /home/student/left-behind.txt").ok
+    assert audit.events(room.name, "it02", limit=1)[0].outcome == "ok"
+
+
+async def test_a_stopped_seat_goes_offline_within_two_refreshes_and_wakes_on_lan(provisioned):
+    vroom, _ = provisioned
+    room = vroom.room
+    it03 = room.seat("it03")
+    app, pool = console(room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await until(pilot, lambda: app.views.get("it03") and app.views["it03"].state
+                               in ("online", "non-compliant"))
+            await asyncio.to_thread(vroom.stop_seat, it03)
+            stopped_at = app.sweeps
+            assert await until(pilot, lambda: app.views["it03"].state in ("offline", "unreachable"), 20)
+            assert app.sweeps - stopped_at <= 2, f"took {app.sweeps - stopped_at} refreshes"
+            assert app.views["it01"].state in ("online", "non-compliant"), "the others are unaffected"
+            await pilot.click("#seat-it03")
+            assert app.cursor == "it03"
+            await pilot.press("w")                  # a real magic packet to the room's broadcast
+            assert await until(pilot, lambda: app.views["it03"].health.state == "online", 90), \
+                "it03 did not come back by Wake-on-LAN"
+    finally:
+        pool.close()
+    assert audit.events(room.name, "it03", limit=1)[0].action == "wake"
+
+
+async def test_help_and_log_screens_open_and_close(provisioned):
+    vroom, _ = provisioned
+    app, pool = console(vroom.room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("question_mark")
+            assert app.screen.__class__.__name__ == "HelpScreen"
+            await pilot.press("escape")
+            await pilot.press("l")
+            assert app.screen.__class__.__name__ == "LogScreen"
+            assert app.screen.query_one("DataTable").row_count > 0
+            await pilot.press("escape")
+            assert app.screen.__class__.__name__ == "Screen"
+    finally:
+        pool.close()

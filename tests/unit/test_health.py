@@ -1,0 +1,72 @@
+"""Health probes: pure parsers, tested from outputs recorded on real seats and this host."""
+
+from pathlib import Path
+
+import pytest
+
+from labctl.core import health
+from labctl.core.health import CpuSample, Health
+from labctl.core.power import magic_packet, parse_magic
+from labctl.core.status import seat_state
+
+RECORDED = Path(__file__).parent / "probes"
+
+
+def recorded(name):
+    return (RECORDED / name).read_text()
+
+
+def test_a_container_seat():
+    h = health.parse("it01", recorded("it01-container.txt"))
+    assert h.state == "online" and h.host_figures
+    assert h.memory == pytest.approx(5.2, abs=0.1) and h.disk == 38.0
+    assert h.users == [] and h.uptime == 341
+    assert h.services == {"mariadb": "active", "ssh": "active"}
+    assert h.boot_id == "094aaa34-2456-4f5c-822b-8750c7a5bf3c"
+    assert h.cpu is None, "no CPU figure from a single sample"
+
+
+def test_a_logged_in_student_and_a_stopped_service():
+    h = health.parse("it02", recorded("it02-student-mariadb-stopped.txt"))
+    assert h.users == ["student"] and h.services["mariadb"] == "inactive"
+    assert h.uptime == 91
+
+
+def test_cpu_is_the_busy_share_between_two_samples():
+    before = health.parse_stat("cpu  100 0 100 700 100 0 0 0 0 0")
+    after = health.parse_stat("cpu  150 0 150 750 150 0 0 0 0 0")
+    assert health.cpu_percent(before, after) == 50.0
+    assert health.cpu_percent(after, before) is None
+
+
+def test_a_host_that_is_not_a_container():
+    h = health.parse("admin", recorded("admin-host.txt"))
+    assert h.services == {"mariadb": "unknown", "ssh": "unknown"}
+    assert h.uptime == 13759 and h.disk == 38.0
+
+
+@pytest.mark.parametrize("uptime, text", [(None, "-"), (59, "0m"), (3600 * 5 + 120, "5h02"),
+                                          (3600 * 72, "3d")])
+def test_uptime_for_people(uptime, text):
+    assert health.human_uptime(uptime) == text
+
+
+@pytest.mark.parametrize("state, powered, busy, check, users, expected", [
+    ("online", True, "", None, [], "online"),
+    ("online", True, "", None, ["student"], "student"),
+    ("online", True, "", {"failed": ["LAB-WEB-02"]}, ["student"], "non-compliant"),
+    ("unreachable", True, "", None, [], "unreachable"),
+    ("unreachable", False, "", None, [], "offline"),
+    ("online", True, "reset", None, [], "resetting"),
+    ("unreachable", None, "", None, [], "unreachable"),
+])
+def test_one_state_per_seat_most_urgent_first(state, powered, busy, check, users, expected):
+    assert seat_state(Health("pc01", state, users=users), powered, busy, check) == expected
+
+
+def test_magic_packets_round_trip():
+    packet = magic_packet("52:54:00:77:01:01")
+    assert len(packet) == 102 and packet[:6] == b"\xff" * 6
+    assert parse_magic(b"junk" + packet) == "52:54:00:77:01:01"
+    assert parse_magic(packet[:-1]) is None
+    assert parse_magic(b"\xff" * 6 + bytes(range(6)) * 15 + bytes(6)) is None
