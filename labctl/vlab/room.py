@@ -315,6 +315,13 @@ class VirtualRoom:
         config["layers"] = layers
         (sd / "seat.json").write_text(json.dumps(config))
 
+    def set_reset_method(self, seat: Seat, method: str) -> None:
+        """Freeze (reboot-restore) or thaw a running seat: its next reboot obeys."""
+        sd = self.seat_dir(seat)
+        config = json.loads((sd / "seat.json").read_text())
+        config["reset_method"] = method
+        (sd / "seat.json").write_text(json.dumps(config))
+
     def _start_runner(self, seat: Seat, image: Path) -> None:
         sd = self.seat_dir(seat)
         if _pid(sd / "runner.pid"):

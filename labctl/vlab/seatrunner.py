@@ -91,6 +91,7 @@ def main(seat: Path) -> int:
             log(f"systemd-nspawn exited with {rc}")
             if rc != REBOOT:
                 break
+            config = json.loads((seat / "seat.json").read_text())  # may have been thawed/frozen
             if config.get("reset_method") == "reboot-restore":
                 log("reboot-restore: discarding the upper layer")
                 discard_upper(seat)

@@ -1,0 +1,46 @@
+"""Shared by the benchmarks: a generated room of N terminals, booted and provisioned."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from labctl.core import mirror, paths  # noqa: E402
+from labctl.core.inventory import load_room  # noqa: E402
+from labctl.vlab.generate import generated_room  # noqa: E402
+from labctl.vlab.provision import provision  # noqa: E402
+from labctl.vlab.room import VirtualRoom  # noqa: E402
+
+
+def provisioned_room(n: int):
+    """(room, vroom, seconds to provision): the demo room generated with N terminals."""
+    room = generated_room(load_room(paths.DEFAULT_INVENTORY), n)
+    vroom = VirtualRoom(room, progress=lambda *_: None)
+    t0 = time.monotonic()
+    statuses = vroom.up(wait=300)
+    if not all(s.state == "running" for s in statuses):
+        raise SystemExit(f"{room.name}: seats did not come up")
+    mirror.dotnet()
+    provision(vroom, progress=lambda line: print(f"  [{room.name}] {line}", flush=True))
+    return room, vroom, time.monotonic() - t0
+
+
+def each_room(measure) -> None:
+    """Parse --sizes/--keep; for each size, measure(room, vroom, n) on a provisioned room."""
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[12, 60])
+    parser.add_argument("--keep", action="store_true", help="leave the room up afterwards")
+    args = parser.parse_args()
+    for n in args.sizes:
+        room, vroom, setup = provisioned_room(n)
+        try:
+            print(f"\n{room.name}: {len(room.terminals)} terminals + {len(room.servers)} server "
+                  f"up and provisioned in {setup:.0f} s")
+            measure(room, vroom, n)
+        finally:
+            if not args.keep:
+                vroom.down(purge=True)
