@@ -163,6 +163,12 @@ def cmd_reset(args) -> int:
     if not seats:
         print("labctl: no terminal matches", file=sys.stderr)
         return 2
+    if args.maintenance:
+        from labctl.core.reset import set_maintenance
+        results = set_maintenance(room, seats, args.maintenance == "on")
+        for r in results:
+            print(f"{r.seat:10} {r.method:15} {_(r.outcome):8} {r.reason}")
+        return 0 if all(r.outcome != "failed" for r in results) else 1
     if args.method:
         from dataclasses import replace
         seats = [replace(s, reset_method=args.method) if s.is_linux else s for s in seats]
@@ -413,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["profile", "reboot-restore"],
                    help="instead of each seat's lab_reset_method")
     p.add_argument("--force", action="store_true", help="reset seats with a student logged in")
+    p.add_argument("--maintenance", choices=["on", "off"],
+                   help="thaw (on) or freeze (off) reboot-to-restore seats instead of resetting")
     p.set_defaults(func=cmd_reset)
 
     p = sub.add_parser("schedule", help="reset the room at the end of each class period")

@@ -127,3 +127,35 @@ def human_uptime(seconds: float | None) -> str:
         return f"{minutes}m"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}" if hours < 48 else f"{hours // 24}d"
+
+
+# Windows seats, over their OpenSSH server (key-only, host key verified like the others):
+# one PowerShell command that prints one JSON object.
+PROBE_WINDOWS = (
+    "powershell -NoProfile -NonInteractive -Command \""
+    "$os = Get-CimInstance Win32_OperatingSystem; "
+    "$d = Get-CimInstance Win32_LogicalDisk -Filter \\\"DeviceID='C:'\\\"; "
+    "$u = @(quser 2>$null | Select-Object -Skip 1 | ForEach-Object { ($_.Trim() -split '\\s+')[0].TrimStart('>') }); "
+    "$s = @(Get-Service MySQL*, sshd -ErrorAction SilentlyContinue | ForEach-Object { @{ name = $_.Name; status = [string]$_.Status } }); "
+    "$f = Get-CimInstance -Namespace root\\standardcimv2\\embedded -ClassName UWF_Filter -ErrorAction SilentlyContinue; "
+    "[pscustomobject]@{ cpu = (Get-CimInstance Win32_Processor | Measure-Object LoadPercentage -Average).Average; "
+    "mem_total = $os.TotalVisibleMemorySize; mem_free = $os.FreePhysicalMemory; "
+    "disk_size = $d.Size; disk_free = $d.FreeSpace; users = $u; services = $s; "
+    "uptime = ((Get-Date) - $os.LastBootUpTime).TotalSeconds; uwf = [bool]$f.CurrentEnabled } "
+    "| ConvertTo-Json -Compress -Depth 3\"")
+
+
+def parse_windows(seat: str, output: str) -> Health:
+    """The Health of a Windows seat from PROBE_WINDOWS's JSON."""
+    import json
+    data = json.loads(output.strip().splitlines()[-1])
+    services = {}
+    for svc in data.get("services") or []:
+        name = "mariadb" if svc["name"].lower().startswith("mysql") else svc["name"]
+        services[name] = "active" if svc["status"] == "Running" else svc["status"].lower()
+    users = data.get("users") or []
+    return Health(seat=seat, state="online", cpu=data.get("cpu"),
+                  memory=round(100.0 * (1 - data["mem_free"] / data["mem_total"]), 1),
+                  disk=round(100.0 * (1 - data["disk_free"] / data["disk_size"]), 1),
+                  users=sorted(set(users if isinstance(users, list) else [users])),
+                  uptime=round(float(data["uptime"]), 1), services=services)

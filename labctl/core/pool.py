@@ -55,13 +55,18 @@ class Pool:
         start = time.monotonic()
         try:
             client = self._client(seat)
+            windows = seat.os_family == "windows"
             try:
-                out = run(client, health.PROBE, timeout=self.timeout)
+                out = run(client, health.PROBE_WINDOWS if windows else health.PROBE,
+                          timeout=self.timeout)
             finally:
                 if not self.persistent:
                     client.close()
-            result = health.parse(seat.name, out.stdout, self._cpu.get(seat.name))
-            self._cpu[seat.name] = result.cpu_sample
+            if windows:
+                result = health.parse_windows(seat.name, out.stdout)
+            else:
+                result = health.parse(seat.name, out.stdout, self._cpu.get(seat.name))
+                self._cpu[seat.name] = result.cpu_sample
         except LabError as exc:
             self._drop(seat.name)
             result = Health(seat.name, "unreachable", error=str(exc).removeprefix(f"{seat.name}: "))

@@ -29,6 +29,7 @@ from labctl.core.ssh import Connector, run
 
 TOOL = "sudo -n /usr/local/sbin/lab-reset"
 METHODS = ("profile", "reboot-restore")
+WINDOWS_METHODS = ("uwf", "windows-profile")
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,7 @@ def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: flo
                 out = _reset_reboot(connector, seat, force, timeout)
             else:
                 result = SeatReset(seat.name, method, "skipped", 0.0,
-                                   f"reset method {method!r} is not run from here "
-                                   "(Windows seats: docs/windows.md)")
+                                   f"reset method {method!r} has no reset here")
                 return _done(room, result, on_result, action)
             if out.get("refused"):
                 result = SeatReset(seat.name, method, "refused", time.monotonic() - start,
@@ -127,8 +127,33 @@ def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: flo
                                str(exc).removeprefix(f"{seat.name}: "))
         return _done(room, result, on_result, action)
 
-    with ThreadPoolExecutor(max_workers=min(64, len(seats) or 1)) as pool:
-        return list(pool.map(one, seats))
+    windows = [s for s in seats if s.reset_method in WINDOWS_METHODS]
+    others = [s for s in seats if s not in windows]
+    with ThreadPoolExecutor(max_workers=min(64, len(others) + 1)) as pool:
+        pending = pool.submit(_reset_windows, room, windows) if windows else None
+        results = {r.seat: r for r in pool.map(one, others)}
+        for result in pending.result() if pending else []:
+            results[result.seat] = _done(room, result, on_result, action)
+    return [results[s.name] for s in seats]
+
+
+def _reset_windows(room: Room, seats: list[Seat]) -> list[SeatReset]:
+    """Windows seats are reset by their role (playbooks/reset.yml), all in one run."""
+    from labctl.core.playbook import run_playbook
+    start = time.monotonic()
+    result = run_playbook(room.inventory, "reset.yml", limit=",".join(s.name for s in seats))
+    out = []
+    for seat in seats:
+        recap = result.recap.get(seat.name)
+        if recap and not recap.failed and not recap.unreachable:
+            out.append(SeatReset(seat.name, seat.reset_method, "ok", time.monotonic() - start,
+                                 "verified by the Windows reset role"))
+            continue
+        lines = [line for line in result.output.splitlines()
+                 if f"[{seat.name}]" in line and ("fatal" in line or "failed" in line)]
+        reason = lines[-1][-300:] if lines else "no result from reset.yml"
+        out.append(SeatReset(seat.name, seat.reset_method, "failed", time.monotonic() - start, reason))
+    return out
 
 
 def _done(room: Room, result: SeatReset, on_result, action: str) -> SeatReset:
@@ -137,3 +162,40 @@ def _done(room: Room, result: SeatReset, on_result, action: str) -> SeatReset:
     if on_result:
         on_result(result)
     return result
+
+
+def set_maintenance(room: Room, seats: list[Seat], on: bool) -> list[SeatReset]:
+    """Thaw (on) or freeze (off) reboot-to-restore seats through their roles: overlayroot on
+    Linux (lab_reset_frozen), UWF servicing on Windows. A virtual room's Linux seats are
+    protected by their seat runner instead: their protected layer is the provisioned layer,
+    which `labctl vlab up --provision` rebuilds."""
+    from labctl.core.playbook import run_playbook
+    results = []
+    groups = (("reboot-restore", "terminals.yml", "lab_reset", f"lab_reset_frozen={not on}"),
+              ("uwf", "windows.yml", "lab_windows_reset",
+               f"lab_windows_reset_maintenance={on}"))
+    for method, playbook, tag, extra in groups:
+        chosen = [s for s in seats if s.reset_method == method
+                  and not (room.virtual and s.is_linux)]
+        if not chosen:
+            continue
+        run = run_playbook(room.inventory, playbook, limit=",".join(s.name for s in chosen),
+                           extra_args=["--tags", tag, "-e", extra])
+        for seat in chosen:
+            recap = run.recap.get(seat.name)
+            ok = recap is not None and not recap.failed and not recap.unreachable
+            result = SeatReset(seat.name, method, "ok" if ok else "failed", 0.0,
+                               ("maintenance: changes persist" if on else "frozen: reboots restore")
+                               if ok else f"{playbook} failed here")
+            audit.record_event(room.name, "maintenance " + ("on" if on else "off"), seat.name,
+                               result.outcome, result.reason)
+            results.append(result)
+    for seat in seats:
+        if room.virtual and seat.is_linux and seat.reset_method == "reboot-restore":
+            results.append(SeatReset(seat.name, seat.reset_method, "skipped", 0.0,
+                                     "virtual seat: its protected layer is the provisioned layer "
+                                     "(labctl vlab up --provision rebuilds it)"))
+        elif seat.reset_method not in ("reboot-restore", "uwf"):
+            results.append(SeatReset(seat.name, seat.reset_method, "skipped", 0.0,
+                                     "no write filter: nothing to thaw"))
+    return results

@@ -50,7 +50,8 @@ def _host_name(item) -> str | None:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Keep each control for the hosts its module is about (GROUP: terminals/servers/linux)."""
+    """Keep each control for the hosts its module is about (GROUP: terminals, servers and
+    linux are Linux hosts; windows is the Windows terminals)."""
     room = load_room(_inventory(config))
     keep, drop = [], []
     for item in items:
@@ -59,8 +60,9 @@ def pytest_collection_modifyitems(session, config, items):
             seat = room.seat(name) if name else None
         except KeyError:
             seat = None
-        ok = seat is not None and seat.is_linux and (
-            group == "linux" or (group == "terminals") == seat.is_terminal)
+        windows = seat is not None and seat.os_family == "windows"
+        ok = seat is not None and (group == "windows") == windows and (
+            group in ("linux", "windows") or (group == "terminals") == seat.is_terminal)
         (keep if ok else drop).append(item)
         if ok:  # with xdist --dist loadgroup, a seat's controls run on one worker, in order
             item.add_marker(pytest.mark.xdist_group(name))

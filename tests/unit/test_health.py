@@ -70,3 +70,11 @@ def test_magic_packets_round_trip():
     assert parse_magic(b"junk" + packet) == "52:54:00:77:01:01"
     assert parse_magic(packet[:-1]) is None
     assert parse_magic(b"\xff" * 6 + bytes(range(6)) * 15 + bytes(6)) is None
+
+
+def test_a_windows_seat():
+    # Written from ConvertTo-Json's documented form, not recorded: no Windows host runs here.
+    h = health.parse_windows("r3s1", recorded("windows-sample.json"))
+    assert h.cpu == 7 and h.memory == pytest.approx(40.4, abs=0.05)
+    assert h.disk == pytest.approx(33.0, abs=0.05) and h.users == ["student"]
+    assert h.services == {"mariadb": "active", "sshd": "active"} and h.uptime == 5421.7

@@ -1,0 +1,142 @@
+"""The Windows terminals, verified statically (no Windows host runs on this machine):
+the example room validates, the playbooks parse, bad role input fails before any
+connection, and what the roles write (the IE-mode site list, Edge's policies, the
+browser fact) is rendered and checked by parsers."""
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from labctl.cli import main
+from labctl.core.inventory import load_room, render_vars
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHOOL = ROOT / "inventory" / "example-school"
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_GATHERING": "explicit",
+       "PATH": f"{BIN}:{os.environ['PATH']}"}
+COMPAT = {"Default", "IE8Enterprise", "IE7Enterprise", "IE11", "IE10", "IE9", "IE8", "IE7", "IE5"}
+
+
+def trusted(value):
+    """Values read from the role's files, marked as templates the way Ansible marks its own."""
+    from ansible.template import trust_as_template
+    if isinstance(value, dict):
+        return {k: trusted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [trusted(v) for v in value]
+    return trust_as_template(value) if isinstance(value, str) else value
+
+
+def role_vars(role: Path) -> dict:
+    from ansible.parsing.dataloader import DataLoader
+    variables = {}
+    for name in ("defaults", "vars"):
+        if (role / name / "main.yml").exists():
+            variables.update(trusted(DataLoader().load_from_file(str(role / name / "main.yml"))))
+    return variables
+
+
+def render(template: Path, host: str, extra: dict | None = None) -> str:
+    """A role template rendered by Ansible's own templating with the host's variables."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    loader = DataLoader()
+    variables = role_vars(template.parents[1])
+    names = ["lab_windows_edge_ie_sites", "lab_windows_common_students"]
+    variables.update(render_vars(SCHOOL, [host], names)[host])
+    variables.update(extra or {})
+    return Templar(loader=loader, variables=variables).template(trust_as_template(template.read_text()))
+
+
+def test_the_example_school_is_a_valid_mixed_room(capsys):
+    assert main(["validate", "-i", str(SCHOOL)]) == 0
+    room = load_room(SCHOOL)
+    windows = [s for s in room.terminals if s.os_family == "windows"]
+    assert len(room.terminals) == 40 and len(windows) == 24
+    assert {s.reset_method for s in windows} == {"uwf"}
+    assert {s.reset_method for s in room.terminals if s.is_linux} == {"reboot-restore"}
+
+
+@pytest.mark.parametrize("playbook", ["site.yml", "windows.yml", "reset.yml"])
+def test_the_playbooks_parse_with_the_mixed_room(playbook):
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "-i", str(SCHOOL),
+                           f"playbooks/{playbook}"], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+BAD = {
+    "chocolatey source": ("lab_windows_common_choco_source=floppy",
+                          "lab_windows_common_choco_source must be one of: internal, public"),
+    "reset method": ("lab_windows_reset_method=deepfreeze",
+                     "lab_windows_reset_method must be one of: uwf, windows-profile"),
+    "IE open-in": ('{"lab_windows_edge_ie_sites": [{"url": "a.example", "open_in": "Netscape"}]}',
+                   "open_in must be one of: IE11, MSEdge, None"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_windows_role_input_fails_before_connecting(case):
+    extra, words = BAD[case]
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(SCHOOL), "playbooks/windows.yml",
+                           "--limit", "r3s1", "-e", extra], cwd=ROOT, env=ENV, capture_output=True,
+                          text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and words in out, out[-2000:]
+    assert "unreachable=0" in out and "changed=0" in out, "it tried the host: " + out[-1000:]
+
+
+def test_the_ie_mode_site_list_is_what_edge_reads():
+    xml = render(ROOT / "roles/lab_windows_edge/templates/ie-sitelist.xml.j2", "r3s1",
+                 {"ansible_managed": "labctl"})
+    root = ET.fromstring(xml.encode())
+    assert root.tag == "site-list" and root.get("version", "").isdigit()
+    assert root.find("created-by/tool") is not None
+    sites = root.findall("site")
+    assert [s.get("url") for s in sites] == ["jw.example.edu.cn/legacy",
+                                            "sxpt.example.edu.cn/ecommerce-sim", "www.example.edu.cn"]
+    for site in sites:
+        assert {child.tag for child in site} == {"compat-mode", "open-in"}
+        assert site.findtext("compat-mode") in COMPAT
+        assert site.findtext("open-in") in {"IE11", "MSEdge", "None"}
+    assert sites[1].findtext("compat-mode") == "IE8Enterprise" and sites[2].findtext("open-in") == "MSEdge"
+
+
+def test_edge_policies_enable_ie_mode_with_the_site_list():
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    variables = role_vars(ROOT / "roles" / "lab_windows_edge")
+    policies = Templar(loader=DataLoader(), variables=variables).template(
+        trust_as_template("{{ __lab_windows_edge_policies }}"))
+    values = {p["name"]: (p["type"], p["data"]) for p in policies}
+    assert values["InternetExplorerIntegrationLevel"] == ("dword", 1)
+    assert values["InternetExplorerIntegrationSiteList"] == (
+        "string", "file:///C:/ProgramData/labctl/ie-sitelist.xml")
+    assert values["InternetExplorerIntegrationReloadInIEModeAllowed"][0] == "dword"
+
+
+def test_the_windows_browser_fact_has_the_ie_column():
+    fact = json.loads(render(ROOT / "roles/lab_windows_software/templates/lab_browsers.json.j2",
+                             "r3s1"))
+    assert fact["trident"]["applicable"] is True and fact["trident"]["binary"].endswith("msedge.exe")
+    assert fact["webkit"]["applicable"] is False
+    assert fact["trident"]["site_list"] == "C:\\ProgramData\\labctl\\ie-sitelist.xml"
+
+
+def test_the_compliance_suite_gives_each_seat_its_own_controls():
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
+                           "no:cacheprovider", "tests/compliance", "--hosts=ansible://all",
+                           f"--ansible-inventory={SCHOOL}"], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=300)
+    ids = proc.stdout.splitlines()
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "tests/compliance/test_windows.py::test_students_are_not_administrators[ansible://r3s1]" in ids
+    assert "tests/compliance/test_terminal.py::test_dotnet_runs_a_program[ansible://r1s1]" in ids
+    assert not any("test_windows.py" in i and "r1s1" in i for i in ids), "Windows controls on Linux"
+    assert not any("test_terminal.py" in i and "r3s1" in i for i in ids), "Linux controls on Windows"
+    assert not any("[ansible://srv01]" in i and "test_terminal.py" in i for i in ids)
