@@ -162,8 +162,8 @@ def test_the_reset_tool_and_golden_home_are_ready(host, hv):
     config = json.loads(root(host, "cat /etc/lab-reset.json").stdout or "{}")
     assert sorted(config.get("students", [])) == sorted(students(hv)), config.get("students")
     skel = config["skel"]
-    for name in (".bashrc", ".profile"):
-        assert host.file(f"{skel}/{name}").exists, f"{skel}/{name} is missing"
+    for name in (".bashrc", ".profile"):  # the golden home is root's only (mode 0700)
+        assert root(host, "test -f %s", f"{skel}/{name}").rc == 0, f"{skel}/{name} is missing"
     state = json.loads(root(host, "/usr/local/sbin/lab-reset sessions").stdout)
     assert state["ok"], state
 

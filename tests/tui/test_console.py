@@ -35,7 +35,8 @@ async def test_select_a_seat_and_reset_it_with_the_keys(provisioned, connector):
     app, pool = console(room)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            assert await until(pilot, lambda: app.views.get("it02") and app.views["it02"].state == "online")
+            assert await until(pilot, lambda: app.views.get("it02")
+                               and app.views["it02"].health.state == "online")
             await pilot.press("right")
             assert app.cursor == "it02"
             await pilot.press("r")

@@ -42,6 +42,16 @@ def mysql(sql, check=True):
     return [line.split("\t") for line in out.stdout.splitlines()]
 
 
+def wait_mysql(seconds=90):
+    """After a boot, SSH answers before MariaDB does: wait for it (or say it is down)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sh("mysqladmin", "--protocol=socket", "ping").returncode == 0:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the MySQL server did not answer within {seconds} s")
+
+
 def sessions(students):
     """Logged-in students: utmp (who) and logind (loginctl), whichever the host has."""
     found = {}
@@ -91,6 +101,7 @@ def restore_home(user, skel):
 def restore_databases(user, cfg):
     if not cfg.get("mysql"):
         return
+    wait_mysql()
     for (conn_id,) in mysql(f"SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '{user}'"):
         mysql(f"KILL {int(conn_id)}", check=False)
     wanted = cfg["databases"]
@@ -260,7 +271,12 @@ def main(argv):
         print(f"lab-reset: unknown action {action!r} (sessions, reset, verify)", file=sys.stderr)
         return 2
     t = time.monotonic()
-    result["problems"] += verify(cfg)
+    try:
+        if cfg.get("mysql"):
+            wait_mysql()
+        result["problems"] += verify(cfg)
+    except (OSError, RuntimeError, KeyError, subprocess.CalledProcessError) as exc:
+        result["problems"].append(f"verify: {str(getattr(exc, 'stderr', None) or exc).strip()[-300:]}")
     result["seconds"]["verify"] = round(time.monotonic() - t, 3)
     result["seconds"]["total"] = round(time.monotonic() - start, 3)
     result["ok"] = not result["problems"]
