@@ -176,12 +176,32 @@ class VirtualRoom:
             self._start_runner(seat, image)
         return self.wait_ready(seats, wait)
 
+    def can_log_in(self, seat: Seat) -> bool:
+        """The admin really logs in and runs a command: an sshd's banner alone comes before
+        pam_nologin lets anyone in while the seat boots ("System is booting up")."""
+        if not ssh_answers(str(seat.ip), 0.3):
+            return False
+        from labctl.core.errors import LabError
+        from labctl.core.ssh import Connector, run
+        try:
+            client = Connector(self.admin_user, timeout=3.0, retries=0).connect(seat.name,
+                                                                                str(seat.ip))
+        except LabError:
+            return False
+        try:
+            return run(client, "true", timeout=5).ok
+        except Exception:  # noqa: BLE001 - a seat still booting may drop the session
+            return False
+        finally:
+            client.close()
+
     def wait_ready(self, seats: list[Seat], timeout: float) -> list[SeatStatus]:
+        """Wait until the admin can log in to every seat (or its runner died)."""
         deadline = time.monotonic() + timeout
         pending = {s.name: s for s in seats}
         with ThreadPoolExecutor(max_workers=32) as pool:
             while pending and time.monotonic() < deadline:
-                ready = pool.map(lambda s: (s.name, ssh_answers(str(s.ip), 0.3)), pending.values())
+                ready = pool.map(lambda s: (s.name, self.can_log_in(s)), pending.values())
                 for name, ok in list(ready):
                     if ok:
                         del pending[name]
