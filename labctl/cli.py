@@ -92,15 +92,14 @@ def cmd_provision(args) -> int:
 def cmd_check(args) -> int:
     from labctl.core.check import run_check
     room = _room(args)
-    seats = [s for s in room.match(args.limit) if s.is_linux]
-    skipped = [s.name for s in room.match(args.limit) if not s.is_linux]
-    total = [0]
+    matched = room.match(args.limit)
+    seats = [s for s in matched if s.is_linux]
+    skipped = [s.name for s in matched if not s.is_linux]
 
     def progress(seat, done):
         if not args.json and sys.stderr.isatty():
             print(f"\rchecking {len(seats)} seat(s): {done} controls done", end="",
                   file=sys.stderr, flush=True)
-        total[0] = done
 
     report = run_check(room, seats, junit=Path(args.junit) if args.junit else None,
                        on_progress=progress, workers=args.workers)

@@ -71,6 +71,16 @@ def events(room: str, seat: str | None = None, limit: int = 200,
     return [Event(*row) for row in rows]
 
 
+def last_events(room: str, action: str, db: Path | None = None) -> dict[str, Event]:
+    """Per seat, its newest event of one action (e.g. each seat's last reset)."""
+    with closing(_connect(db or paths.AUDIT_DB)) as conn:
+        rows = conn.execute(
+            "SELECT e.* FROM events e JOIN (SELECT seat, MAX(at) AS at FROM events"
+            " WHERE room = ? AND action = ? GROUP BY seat) l ON e.seat = l.seat AND e.at = l.at"
+            " WHERE e.room = ? AND e.action = ?", (room, action, room, action)).fetchall()
+    return {row[3]: Event(*row) for row in rows}
+
+
 def last_checks(room: str, db: Path | None = None) -> dict[str, dict]:
     """Per seat, its latest check run: {seat: {at, passed, failed: [control, ...]}}."""
     with closing(_connect(db or paths.AUDIT_DB)) as conn:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from labctl.core import audit, paths
 from labctl.core.room import Room, Seat
+from labctl.core.ssh import banner_problem
 
 SUITE = paths.PROJECT / "tests" / "compliance"
 ENGINES = (("blink", "LAB-WEB-01"), ("gecko", "LAB-WEB-02"), ("webkit", "LAB-WEB-03"))
@@ -80,12 +80,7 @@ class CheckReport:
 def reachable(seats: list[Seat], timeout: float = 3.0) -> dict[str, str]:
     """seat -> why it can't be reached, for the seats whose SSH port doesn't answer."""
     def probe(seat: Seat) -> str | None:
-        try:
-            with socket.create_connection((str(seat.ip), 22), timeout=timeout) as s:
-                s.settimeout(timeout)
-                return None if s.recv(4).startswith(b"SSH") else "no SSH banner"
-        except OSError as exc:
-            return f"SSH port does not answer ({exc.strerror or exc})"
+        return banner_problem(str(seat.ip), timeout)
     with ThreadPoolExecutor(max_workers=min(64, len(seats) or 1)) as pool:
         return {s.name: why for s, why in zip(seats, pool.map(probe, seats)) if why}
 

@@ -81,10 +81,6 @@ def parse_who(text: str) -> list[str]:
     return sorted({line.split()[0] for line in text.splitlines() if line.strip()})
 
 
-def parse_uptime(text: str) -> float:
-    return float(text.split()[0])
-
-
 def parse_services(text: str) -> dict[str, str]:
     states = text.split()
     return {name: states[i] if i < len(states) else "unknown" for i, name in enumerate(SERVICES)}

@@ -37,12 +37,18 @@ def wake(room: Room, seats: list[Seat]) -> None:
             s.sendto(magic_packet(seat.mac), (str(room.subnet.broadcast_address), WOL_PORT))
 
 
-def reboot(connector: Connector, seat: Seat) -> None:
-    client = connector.connect(seat.name, str(seat.ip))
+def request_reboot(client) -> None:
+    """Ask the seat on an open connection to reboot; it may drop the connection as it goes."""
     try:
         run(client, "sudo -n systemctl reboot", timeout=10)
     except (OSError, EOFError):
-        pass  # the seat may drop the connection as it goes down
+        pass
+
+
+def reboot(connector: Connector, seat: Seat) -> None:
+    client = connector.connect(seat.name, str(seat.ip))
+    try:
+        request_reboot(client)
     finally:
         client.close()
 

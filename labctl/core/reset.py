@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from labctl.core import audit
 from labctl.core.errors import LabError
+from labctl.core.power import request_reboot
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector, run
 
@@ -72,10 +73,7 @@ def _reset_reboot(connector: Connector, seat: Seat, force: bool, timeout: float)
             return {"ok": False, "sessions": state["sessions"], "refused": "a student is logged in: "
                     + "; ".join(f"{u} ({', '.join(s)})" for u, s in state["sessions"].items())}
         before = _boot_id(client)
-        try:
-            run(client, "sudo -n systemctl reboot", timeout=10)
-        except (OSError, EOFError):
-            pass  # the connection may drop as the seat goes down
+        request_reboot(client)
     finally:
         client.close()
     deadline = time.monotonic() + timeout

@@ -92,6 +92,16 @@ class Connector:
         return client
 
 
+def banner_problem(address: str, timeout: float = 0.5) -> str | None:
+    """None when an sshd answers on port 22 with its banner, else what went wrong."""
+    try:
+        with socket.create_connection((address, 22), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return None if sock.recv(4).startswith(b"SSH-") else "no SSH banner"
+    except OSError as exc:
+        return f"SSH port does not answer ({exc.strerror or exc})"
+
+
 def run(client: paramiko.SSHClient, command: str, timeout: float = 30.0,
         input: str | None = None) -> Result:
     """Run a command on an open connection and collect its output; `input` goes to its

@@ -44,10 +44,7 @@ def seat_state(health: Health, powered: bool | None, busy: str, check: dict | No
 def views(room: Room, healths: dict[str, Health], powered: dict[str, bool] | None = None,
           busy: dict[str, str] | None = None) -> list[SeatView]:
     checks = audit.last_checks(room.name)
-    resets = {}
-    for event in audit.events(room.name, limit=2000):
-        if event.action == "reset" and event.seat not in resets:
-            resets[event.seat] = event
+    resets = audit.last_events(room.name, "reset")
     out = []
     for seat in room.seats:
         h = healths.get(seat.name) or Health(seat.name, "unreachable", error="not polled yet")

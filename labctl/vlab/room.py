@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 from labctl.core import knownhosts, paths
 from labctl.core.errors import PreflightError, VlabError
 from labctl.core.room import Room, Seat
+from labctl.core.ssh import banner_problem
 from labctl.vlab import image as golden
 from labctl.vlab.seatrunner import is_mounted
 
@@ -88,12 +88,7 @@ def _link_exists(name: str, netns: str | None = None) -> bool:
 
 def ssh_answers(ip: str, timeout: float = 0.5) -> bool:
     """True when an sshd answers with its banner on port 22."""
-    try:
-        with socket.create_connection((ip, 22), timeout=timeout) as sock:
-            sock.settimeout(timeout)
-            return sock.recv(4).startswith(b"SSH-")
-    except OSError:
-        return False
+    return banner_problem(ip, timeout) is None
 
 
 class VirtualRoom:
