@@ -329,6 +329,8 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
 
     seats: list[Seat] = []
     owners: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    # The room's switch is managed by switch.yml, not a seat (docs/switch.md).
+    hosts = [h for h in hosts if "switches" not in h[1]]
     for host, groups, hv in hosts:
         def hbad(var, message, fix, host=host, groups=groups):
             bad(host, groups, var, message, fix)
@@ -424,6 +426,16 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
                 groups = next(g for h, g, _ in hosts if h == other)
                 bad(other, groups, var, f"duplicate {what} {value}, also on {names[0]}",
                     f"give every host its own {what}")
+
+    if "lab_switch" in room_vars:
+        from labctl.core.switch import plan
+        _, issues = plan(room_vars["lab_switch"], hosts)
+        reported = {(p.host, p.variable) for p in problems}
+        for issue in issues:
+            if (issue.host, issue.variable) in reported:
+                continue  # e.g. a VLAN id out of range, already said above
+            groups = next((g for h, g, _ in hosts if h == issue.host), [])
+            bad(issue.host, groups, issue.variable, issue.message, issue.fix)
 
     if problems:
         raise InventoryError(problems)

@@ -23,10 +23,13 @@ LAYERS = paths.IMAGES / "layers"
 
 
 def _tree_hash(*roots: Path) -> str:
+    """The files seats are built from; the switch's are not (no seat's layer holds them)."""
     digest = hashlib.sha256()
     for root in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for f in files:
+            if "lab_switch" in f.parts or f.name == "switch.yml":
+                continue
             digest.update(str(f.relative_to(root.parent)).encode())
             digest.update(f.read_bytes())
     return digest.hexdigest()[:12]

@@ -100,6 +100,8 @@ class VirtualRoom:
         self.dir = paths.ROOMS / room.name
         self.bridge = f"lab-{room.name}"
         self.nft_table = f"labctl_{room.name.replace('-', '_')}"
+        # the lab_switch role's table (bridge family) when this bridge is the room's switch
+        self.switch_table = f"labctl_{self.bridge.replace('-', '_')}"
         self.admin_user = str(room.vars.get("ansible_user", "labadmin"))
 
     # ------------------------------------------------------------------ names
@@ -111,6 +113,16 @@ class VirtualRoom:
 
     def veth(self, seat: Seat) -> str:
         return f"lv{zlib.crc32(f'{self.room.name}/{seat.name}'.encode()):08x}"
+
+    def port_name(self, port) -> str:
+        """A switch port's interface name (an altname): how the linux-bridge family of the
+        lab_switch role finds the seat plugged into port N (docs/switch.md)."""
+        return f"{self.bridge}-p{port}"
+
+    def _name_port(self, link: str, port) -> None:
+        shown = json.loads(_ip("-j", "link", "show", "dev", link).stdout or "[{}]")
+        if self.port_name(port) not in shown[0].get("altnames", []):
+            _ip("link", "property", "add", "dev", link, "altname", self.port_name(port))
 
     # --------------------------------------------------------------- checks
     def preflight(self) -> None:
@@ -276,6 +288,10 @@ class VirtualRoom:
         prefix = self.room.subnet.prefixlen
         _ip("addr", "replace", f"{self.room.gateway}/{prefix}", "dev", self.bridge)
         _ip("link", "set", self.bridge, "up")
+        switch = self.room.vars.get("lab_switch")
+        if isinstance(switch, dict) and switch.get("bridge") == self.bridge:
+            # this machine is the room's router: the bridge itself is the uplink port
+            self._name_port(self.bridge, switch["uplink"]["port"])
 
     def _uplink(self) -> None:
         """The room's router: the servers (only) reach the outside through NAT, like a
@@ -306,6 +322,7 @@ class VirtualRoom:
                 "netns", ns)
             _ip("link", "set", self.veth(seat), "alias", f"labctl {self.room.name} {seat.name}")
         _ip("link", "set", self.veth(seat), "master", self.bridge, "up")
+        self._name_port(self.veth(seat), seat.switch_port)
         _ip("-n", ns, "link", "set", "host0", "address", seat.mac)
         _ip("-n", ns, "addr", "replace", f"{seat.ip}/{self.room.subnet.prefixlen}", "dev", "host0")
         _ip("-n", ns, "link", "set", "lo", "up")
@@ -457,6 +474,7 @@ class VirtualRoom:
         if _link_exists(self.bridge):
             _ip("link", "del", self.bridge)
         subprocess.run(["nft", "delete", "table", "ip", self.nft_table], capture_output=True)
+        subprocess.run(["nft", "delete", "table", "bridge", self.switch_table], capture_output=True)
         if purge:
             knownhosts.remove([str(s.ip) for s in seats], paths.KNOWN_HOSTS)
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -470,9 +488,10 @@ class VirtualRoom:
         links = _ip("-o", "link", "show").stdout
         found += [f"link {name}" for name in [self.bridge] + [self.veth(s) for s in self.room.seats]
                   if f" {name}:" in links or f" {name}@" in links]
-        if subprocess.run(["nft", "list", "table", "ip", self.nft_table],
-                          capture_output=True).returncode == 0:
-            found.append(f"nft table {self.nft_table}")
+        for family, table in (("ip", self.nft_table), ("bridge", self.switch_table)):
+            if subprocess.run(["nft", "list", "table", family, table],
+                              capture_output=True).returncode == 0:
+                found.append(f"nft table {family} {table}")
         netns = _ip("netns", "list").stdout
         found += [f"netns {self.netns(s)}" for s in self.room.seats
                   if self.netns(s) in netns.split()]

@@ -1,0 +1,282 @@
+"""The room switch: one vendor-neutral model (inventory variable ``lab_switch``) and the
+port plan every switch family is configured from.
+
+The model says which VLANs exist, where the uplink trunk is, which ports other devices
+use, and the port policies; each inventory host says its own port (``lab_switch_port``),
+VLAN (``lab_vlan``) and, for a trunk to a server, the other VLANs it carries
+(``lab_switch_trunk``). ``plan()`` checks all of it and turns it into one list of ports,
+which the lab_switch role renders (Cisco IOS, Huawei VRP, H3C Comware) or applies live
+(linux-bridge). The role and ``labctl validate`` share this code, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+FAMILIES = ("linux-bridge", "cisco_ios", "huawei_vrp", "h3c_comware")
+# How a port number reads on each family (a model may set its own `port_format`).
+PORT_FORMATS = {"linux-bridge": "{bridge}-p{port}", "cisco_ios": "GigabitEthernet1/0/{port}",
+                "huawei_vrp": "GigabitEthernet0/0/{port}", "h3c_comware": "GigabitEthernet1/0/{port}"}
+VLAN_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+MODEL_KEYS = {"name", "family", "ports", "port_format", "bridge", "management", "vlans",
+              "uplink", "extra_ports", "terminal_ports", "dhcp_snooping"}
+POLICY_KEYS = {"max_macs", "storm_control_pps", "isolated"}
+
+
+@dataclass(frozen=True)
+class SwitchIssue:
+    """One thing wrong with the switch model: the host (or None), the variable, what, fix."""
+
+    host: str | None
+    variable: str
+    message: str
+    fix: str
+
+
+@dataclass
+class Port:
+    port: int
+    name: str                      # the interface as the family names it
+    description: str
+    role: str                      # terminal | server | uplink | extra
+    host: str | None
+    mode: str                      # access | trunk
+    vlan: int                      # access VLAN, or the trunk's native VLAN
+    vlans: list[int]               # every VLAN the port carries (access: just `vlan`)
+    max_macs: int | None = None    # port security: MAC addresses the port may learn
+    storm_control_pps: int | None = None  # broadcast packets per second before dropping
+    isolated: bool = False         # may not talk to other isolated ports
+    dhcp_trusted: bool = False     # DHCP server answers may enter here
+
+
+@dataclass
+class Plan:
+    name: str
+    family: str
+    bridge: str | None
+    vlans: list[dict]              # [{id, name}]
+    management: dict | None        # {vlan, address}
+    dhcp_snooping: bool
+    ports: list[Port] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def port(self, number: int) -> Port:
+        return next(p for p in self.ports if p.port == number)
+
+
+def _int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _vlan_list(value) -> list[int] | None:
+    if not isinstance(value, list):
+        return None
+    ids = [_int(v) for v in value]
+    return None if any(v is None for v in ids) else ids
+
+
+def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, list[SwitchIssue]]:
+    """Check the model and the hosts' ports; return the port plan, or None and every issue.
+
+    `hosts` is (name, groups, variables) for each server and terminal."""
+    issues: list[SwitchIssue] = []
+
+    def bad(var, message, fix, host=None):
+        issues.append(SwitchIssue(host, var, message, fix))
+
+    if not isinstance(model, dict):
+        bad("lab_switch", f"{model!r} is not a mapping", "describe the switch as in docs/switch.md")
+        return None, issues
+    for key in sorted(set(model) - MODEL_KEYS):
+        bad(f"lab_switch.{key}", "unknown setting",
+            f"use only: {', '.join(sorted(MODEL_KEYS))} (docs/switch.md)")
+    family = str(model.get("family", ""))
+    if family not in FAMILIES:
+        bad("lab_switch.family", f"unknown switch family {family!r}",
+            f"use one of: {', '.join(FAMILIES)}")
+    name = str(model.get("name", ""))
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$", name):
+        bad("lab_switch.name", f"{name!r} is not a switch name",
+            "give the switch a short name of letters, digits, '-' or '_' (its hostname)")
+    count = _int(model.get("ports"))
+    if count is None or not 1 <= count <= 512:
+        bad("lab_switch.ports", f"{model.get('ports')!r} is not a port count",
+            "set ports to how many ports the switch has, e.g. 48")
+        count = None
+    bridge = model.get("bridge")
+    if family == "linux-bridge" and not bridge:
+        bad("lab_switch.bridge", "a linux-bridge switch needs its bridge's name",
+            "set bridge, e.g. lab-<room> for the virtual room")
+
+    # VLANs
+    vlans: dict[int, str] = {}
+    raw_vlans = model.get("vlans")
+    if not isinstance(raw_vlans, list) or not raw_vlans:
+        bad("lab_switch.vlans", "no VLANs", "list the VLANs as {id: 10, name: students} items")
+        raw_vlans = []
+    names_seen: dict[str, int] = {}
+    for i, item in enumerate(raw_vlans):
+        var = f"lab_switch.vlans[{i}]"
+        vid = _int(item.get("id")) if isinstance(item, dict) else None
+        vname = str(item.get("name", "")) if isinstance(item, dict) else ""
+        if vid is None or not 1 <= vid <= 4094:
+            bad(f"{var}.id", f"{item.get('id') if isinstance(item, dict) else item!r} is not a "
+                f"VLAN id", "use a whole number from 1 to 4094")
+            continue
+        if not VLAN_NAME_RE.match(vname):
+            bad(f"{var}.name", f"{vname!r} is not a VLAN name",
+                "name the VLAN with up to 32 letters, digits, '-' or '_', e.g. students")
+        if vid in vlans:
+            bad(f"{var}.id", f"VLAN {vid} is listed twice", "list each VLAN once")
+        if vname in names_seen and names_seen[vname] != vid:
+            bad(f"{var}.name", f"VLAN name {vname!r} is used by VLAN {names_seen[vname]} too",
+                "give every VLAN its own name")
+        vlans[vid] = vname
+        names_seen[vname] = vid
+
+    def known(vid, var, host=None) -> bool:
+        if vid is None or not 1 <= vid <= 4094:
+            bad(var, "is not a VLAN id", "use a whole number from 1 to 4094", host)
+            return False
+        if vlans and vid not in vlans:
+            bad(var, f"VLAN {vid} is not one of the switch's VLANs "
+                f"({', '.join(str(v) for v in sorted(vlans))})",
+                "use a VLAN listed in lab_switch.vlans, or add it there", host)
+            return False
+        return True
+
+    policy = model.get("terminal_ports") or {}
+    if not isinstance(policy, dict) or set(policy) - POLICY_KEYS:
+        bad("lab_switch.terminal_ports", f"{policy!r} is not a port policy",
+            f"use a mapping of: {', '.join(sorted(POLICY_KEYS))}")
+        policy = {}
+    for key in ("max_macs", "storm_control_pps"):
+        if key in policy and (_int(policy[key]) is None or _int(policy[key]) < 1):
+            bad(f"lab_switch.terminal_ports.{key}", f"{policy[key]!r} is not a positive number",
+                f"set {key} to a whole number of at least 1, or leave it out")
+            policy = {k: v for k, v in policy.items() if k != key}
+    fmt = str(model.get("port_format") or PORT_FORMATS.get(family, "{port}"))
+
+    def port_name(n: int) -> str:
+        return fmt.format(port=n, bridge=bridge or "")
+
+    # Ports: the hosts', the extra devices', the uplink's
+    ports: list[Port] = []
+    owner: dict[int, str] = {}
+
+    def claim(n, who, var, host=None) -> bool:
+        if n is None or (count and not 1 <= n <= count):
+            bad(var, f"port {n if n is not None else '?'} is not a port of the switch "
+                f"(1-{count or '?'})", "use a port number the switch has", host)
+            return False
+        if n in owner:
+            bad(var, f"port {n} is assigned twice: {owner[n]} and {who}",
+                "give every host and device its own port", host)
+            return False
+        owner[n] = who
+        return True
+
+    trusted = bool(model.get("dhcp_snooping"))
+    for host, groups, hv in hosts:
+        n = _int(hv.get("lab_switch_port"))
+        if "lab_switch_port" not in hv:
+            bad("lab_switch_port", "the host has no switch port",
+                "set lab_switch_port to the port its cable is plugged into", host)
+            continue
+        if not claim(n, host, "lab_switch_port", host):
+            continue
+        vid = _int(hv.get("lab_vlan"))
+        if not known(vid, "lab_vlan", host):
+            continue
+        extra = hv.get("lab_switch_trunk")
+        carried = [vid]
+        if extra is not None:
+            extra_ids = _vlan_list(extra)
+            if extra_ids is None:
+                bad("lab_switch_trunk", f"{extra!r} is not a list of VLAN ids",
+                    "write the other VLANs the host's port carries, e.g. [10, 20]", host)
+                continue
+            if not all(known(v, "lab_switch_trunk", host) for v in extra_ids):
+                continue
+            carried += [v for v in extra_ids if v != vid]
+        terminal = "terminals" in groups
+        seat = hv.get("lab_seat") if isinstance(hv.get("lab_seat"), dict) else {}
+        where = f" r{seat.get('row')}c{seat.get('column')}" if seat else ""
+        ports.append(Port(
+            port=n, name=port_name(n), description=f"{host}{where}",
+            role="terminal" if terminal else "server", host=host,
+            mode="trunk" if len(carried) > 1 else "access", vlan=vid, vlans=sorted(carried),
+            max_macs=_int(policy.get("max_macs")) if terminal else None,
+            storm_control_pps=_int(policy.get("storm_control_pps")) if terminal else None,
+            isolated=bool(policy.get("isolated")) and terminal,
+            dhcp_trusted=trusted and not terminal))
+
+    extras = model.get("extra_ports") or []
+    if not isinstance(extras, list):
+        bad("lab_switch.extra_ports", f"{extras!r} is not a list",
+            "list other devices as {port: 47, vlan: 99, description: ...} items")
+        extras = []
+    for i, item in enumerate(extras):
+        var = f"lab_switch.extra_ports[{i}]"
+        if not isinstance(item, dict):
+            bad(var, f"{item!r} is not a port", "write {port: N, vlan: V, description: ...}")
+            continue
+        n, vid = _int(item.get("port")), _int(item.get("vlan"))
+        desc = str(item.get("description") or f"port {n}")
+        if claim(n, desc, f"{var}.port") and known(vid, f"{var}.vlan"):
+            ports.append(Port(port=n, name=port_name(n), description=desc, role="extra",
+                              host=None, mode="access", vlan=vid, vlans=[vid]))
+
+    uplink = model.get("uplink")
+    if not isinstance(uplink, dict):
+        bad("lab_switch.uplink", "the switch has no uplink",
+            "describe the uplink trunk: {port: 48, vlans: [...], native: 10}")
+    else:
+        n = _int(uplink.get("port"))
+        carried = _vlan_list(uplink.get("vlans"))
+        native = _int(uplink.get("native", carried[0] if carried else None))
+        if carried is None or not carried:
+            bad("lab_switch.uplink.vlans", f"{uplink.get('vlans')!r} is not a list of VLAN ids",
+                "list the VLANs the uplink trunk carries")
+        elif claim(n, "the uplink", "lab_switch.uplink.port") and all(
+                known(v, "lab_switch.uplink.vlans") for v in carried):
+            if native not in carried:
+                bad("lab_switch.uplink.native", f"native VLAN {native} is not carried by the "
+                    f"uplink ({', '.join(map(str, carried))})",
+                    "set native to one of the uplink's VLANs")
+            else:
+                used = sorted({v for p in ports for v in p.vlans} - set(carried))
+                for vid in used:
+                    users = ", ".join(p.description for p in ports if vid in p.vlans)
+                    bad("lab_switch.uplink.vlans", f"the uplink trunk does not carry VLAN "
+                        f"{vid}, which {users} use", f"add {vid} to the uplink's vlans")
+                ports.append(Port(port=n, name=port_name(n), description="uplink",
+                                  role="uplink", host=None, mode="trunk", vlan=native,
+                                  vlans=sorted(carried), dhcp_trusted=trusted))
+
+    management = model.get("management")
+    if management is not None:
+        if not isinstance(management, dict) or not known(_int(management.get("vlan")),
+                                                          "lab_switch.management.vlan"):
+            management = None
+            if not any(i.variable == "lab_switch.management.vlan" for i in issues):
+                bad("lab_switch.management", "is not {vlan: V, address: A/P}",
+                    "give the management VLAN and the switch's address in it")
+        else:
+            management = {"vlan": _int(management["vlan"]),
+                          "address": str(management.get("address", ""))}
+
+    if issues:
+        return None, issues
+    return Plan(name=name, family=family, bridge=bridge,
+                vlans=[{"id": v, "name": vlans[v]} for v in sorted(vlans)],
+                management=management, dhcp_snooping=trusted,
+                ports=sorted(ports, key=lambda p: p.port)), []
