@@ -34,6 +34,11 @@ def cmd_validate(args) -> int:
             "grid, subnet {subnet} — valid", path=args.inventory, room=room.name,
             terminals=len(room.terminals), servers=len(room.servers), rows=room.rows,
             columns=room.columns, subnet=room.subnet))
+    switch = room.vars.get("lab_switch")
+    if isinstance(switch, dict):
+        print(_("switch {name} ({family}): {vlans} VLANs, uplink port {uplink}",
+                name=switch["name"], family=switch["family"], vlans=len(switch["vlans"]),
+                uplink=switch["uplink"]["port"]))
     return 0
 
 

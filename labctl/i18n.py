@@ -78,6 +78,8 @@ ZH_CN = {
     "installed ({where})": "已安装（{where}）", "not installed": "未安装",
     "{path}: room {room}: {terminals} terminals, {servers} server(s), {rows} x {columns} grid, subnet {subnet} — valid":
         "{path}：实训室 {room}：{terminals} 台终端，{servers} 台服务器，{rows} x {columns} 座位，子网 {subnet} — 有效",
+    "switch {name} ({family}): {vlans} VLANs, uplink port {uplink}":
+        "交换机 {name}（{family}）：{vlans} 个 VLAN，上联端口 {uplink}",
     "CPU and memory of virtual seats are this machine's (a container's /proc is the host's)":
         "虚拟座位的 CPU 和内存是本机的数据（容器的 /proc 来自宿主机）",
     "where": "位置", "cpu%": "CPU%", "mem%": "内存%", "disk%": "磁盘%", "up": "运行",
