@@ -51,6 +51,8 @@ def _check(result: PlaybookResult, what: str) -> PlaybookResult:
 def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
     room, inv = vroom.room, vroom.room.inventory
     linux = [s for s in room.terminals if s.is_linux]
+    progress("configuring the room switch (switch.yml)")
+    _check(run_playbook(inv, "switch.yml"), "switch.yml")
     if room.servers:
         progress(f"provisioning the lab server{'s' if len(room.servers) > 1 else ''} (server.yml)")
         _check(run_playbook(inv, "server.yml", limit="servers"), "server.yml")

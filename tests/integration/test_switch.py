@@ -104,9 +104,9 @@ def test_vlans_isolation_and_a_moved_seat_live(mgmt_host, room, connector, tmp_p
     first = run_playbook(INVENTORY, "switch.yml")
     assert first.succeeded, first.output[-3000:]
     again = run_playbook(INVENTORY, "switch.yml", check=True, diff=True)
-    assert again.succeeded and again.recap["itest-sw"]["changed"] == 0, again.output[-3000:]
+    assert again.succeeded and again.recap["itest-sw"].changed == 0, again.output[-3000:]
     again = run_playbook(INVENTORY, "switch.yml")
-    assert again.recap["itest-sw"]["changed"] == 0, again.output[-3000:]
+    assert again.recap["itest-sw"].changed == 0, again.output[-3000:]
 
     terminals = room.terminals
     it01, it02, it03 = (room.seat(n) for n in ("it01", "it02", "it03"))
@@ -120,7 +120,7 @@ def test_vlans_isolation_and_a_moved_seat_live(mgmt_host, room, connector, tmp_p
     before = live_ports()
     inv = moved(tmp_path, "it03", 99)
     result = run_playbook(inv, "switch.yml", diff=True)
-    assert result.succeeded and result.recap["itest-sw"]["changed"] > 0, result.output[-3000:]
+    assert result.succeeded and result.recap["itest-sw"].changed > 0, result.output[-3000:]
     after = live_ports()
     changed = {port for port in before if before[port] != after.get(port)}
     assert changed == {vroom.veth(it03)}, f"only it03's port changes, not {changed}"
@@ -131,7 +131,7 @@ def test_vlans_isolation_and_a_moved_seat_live(mgmt_host, room, connector, tmp_p
     assert reaches(connector, it01, SERVER, 22)
     assert not reaches(connector, it01, MGMT_IP, MGMT_PORT)
     second = run_playbook(inv, "switch.yml")
-    assert second.recap["itest-sw"]["changed"] == 0, second.output[-3000:]
+    assert second.recap["itest-sw"].changed == 0, second.output[-3000:]
 
     back = run_playbook(INVENTORY, "switch.yml")
     assert back.succeeded and live_ports() == before
