@@ -17,6 +17,7 @@ import yaml
 from labctl.core import paths
 from labctl.core.errors import InventoryError, Problem
 from labctl.core.room import LINUX_FAMILIES, OS_FAMILIES, RESET_METHODS, Room, Seat
+from labctl.core.switch import as_int as _int
 
 os.environ.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
 os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
@@ -227,15 +228,6 @@ def _plain(value):
         if isinstance(value, kind):
             return kind(value)
     return value
-
-
-def _int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def render_vars(inventory: str | Path, hosts: list[str], names: list[str]) -> dict[str, dict]:

@@ -67,7 +67,8 @@ class Plan:
         return next(p for p in self.ports if p.port == number)
 
 
-def _int(value) -> int | None:
+def as_int(value) -> int | None:
+    """A whole number from an inventory value (YAML may give "10" or 10), else None."""
     if isinstance(value, bool):
         return None
     try:
@@ -79,7 +80,7 @@ def _int(value) -> int | None:
 def _vlan_list(value) -> list[int] | None:
     if not isinstance(value, list):
         return None
-    ids = [_int(v) for v in value]
+    ids = [as_int(v) for v in value]
     return None if any(v is None for v in ids) else ids
 
 
@@ -106,7 +107,7 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$", name):
         bad("lab_switch.name", f"{name!r} is not a switch name",
             "give the switch a short name of letters, digits, '-' or '_' (its hostname)")
-    count = _int(model.get("ports"))
+    count = as_int(model.get("ports"))
     if count is None or not 1 <= count <= 512:
         bad("lab_switch.ports", f"{model.get('ports')!r} is not a port count",
             "set ports to how many ports the switch has, e.g. 48")
@@ -125,7 +126,7 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
     names_seen: dict[str, int] = {}
     for i, item in enumerate(raw_vlans):
         var = f"lab_switch.vlans[{i}]"
-        vid = _int(item.get("id")) if isinstance(item, dict) else None
+        vid = as_int(item.get("id")) if isinstance(item, dict) else None
         vname = str(item.get("name", "")) if isinstance(item, dict) else ""
         if vid is None or not 1 <= vid <= 4094:
             bad(f"{var}.id", f"{item.get('id') if isinstance(item, dict) else item!r} is not a "
@@ -159,7 +160,7 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
             f"use a mapping of: {', '.join(sorted(POLICY_KEYS))}")
         policy = {}
     for key in ("max_macs", "storm_control_pps"):
-        if key in policy and (_int(policy[key]) is None or _int(policy[key]) < 1):
+        if key in policy and (as_int(policy[key]) is None or as_int(policy[key]) < 1):
             bad(f"lab_switch.terminal_ports.{key}", f"{policy[key]!r} is not a positive number",
                 f"set {key} to a whole number of at least 1, or leave it out")
             policy = {k: v for k, v in policy.items() if k != key}
@@ -186,14 +187,14 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
 
     trusted = bool(model.get("dhcp_snooping"))
     for host, groups, hv in hosts:
-        n = _int(hv.get("lab_switch_port"))
+        n = as_int(hv.get("lab_switch_port"))
         if "lab_switch_port" not in hv:
             bad("lab_switch_port", "the host has no switch port",
                 "set lab_switch_port to the port its cable is plugged into", host)
             continue
         if not claim(n, host, "lab_switch_port", host):
             continue
-        vid = _int(hv.get("lab_vlan"))
+        vid = as_int(hv.get("lab_vlan"))
         if not known(vid, "lab_vlan", host):
             continue
         extra = hv.get("lab_switch_trunk")
@@ -214,8 +215,8 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
             port=n, name=port_name(n), description=f"{host}{where}",
             role="terminal" if terminal else "server", host=host,
             mode="trunk" if len(carried) > 1 else "access", vlan=vid, vlans=sorted(carried),
-            max_macs=_int(policy.get("max_macs")) if terminal else None,
-            storm_control_pps=_int(policy.get("storm_control_pps")) if terminal else None,
+            max_macs=as_int(policy.get("max_macs")) if terminal else None,
+            storm_control_pps=as_int(policy.get("storm_control_pps")) if terminal else None,
             isolated=bool(policy.get("isolated")) and terminal,
             dhcp_trusted=trusted and not terminal))
 
@@ -229,7 +230,7 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
         if not isinstance(item, dict):
             bad(var, f"{item!r} is not a port", "write {port: N, vlan: V, description: ...}")
             continue
-        n, vid = _int(item.get("port")), _int(item.get("vlan"))
+        n, vid = as_int(item.get("port")), as_int(item.get("vlan"))
         desc = str(item.get("description") or f"port {n}")
         if claim(n, desc, f"{var}.port") and known(vid, f"{var}.vlan"):
             ports.append(Port(port=n, name=port_name(n), description=desc, role="extra",
@@ -240,9 +241,9 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
         bad("lab_switch.uplink", "the switch has no uplink",
             "describe the uplink trunk: {port: 48, vlans: [...], native: 10}")
     else:
-        n = _int(uplink.get("port"))
+        n = as_int(uplink.get("port"))
         carried = _vlan_list(uplink.get("vlans"))
-        native = _int(uplink.get("native", carried[0] if carried else None))
+        native = as_int(uplink.get("native", carried[0] if carried else None))
         if carried is None or not carried:
             bad("lab_switch.uplink.vlans", f"{uplink.get('vlans')!r} is not a list of VLAN ids",
                 "list the VLANs the uplink trunk carries")
@@ -264,14 +265,14 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
 
     management = model.get("management")
     if management is not None:
-        if not isinstance(management, dict) or not known(_int(management.get("vlan")),
+        if not isinstance(management, dict) or not known(as_int(management.get("vlan")),
                                                           "lab_switch.management.vlan"):
             management = None
             if not any(i.variable == "lab_switch.management.vlan" for i in issues):
                 bad("lab_switch.management", "is not {vlan: V, address: A/P}",
                     "give the management VLAN and the switch's address in it")
         else:
-            management = {"vlan": _int(management["vlan"]),
+            management = {"vlan": as_int(management["vlan"]),
                           "address": str(management.get("address", ""))}
 
     if issues:
