@@ -50,7 +50,7 @@ def debian_mirror() -> str:
 
 
 def image_key(admin_user: str) -> str:
-    spec = "|".join([SUITE, admin_user, *PACKAGES, *MASKED, "v3"])
+    spec = "|".join([SUITE, admin_user, *PACKAGES, *MASKED, "v4"])
     return f"{SUITE}-{hashlib.sha256(spec.encode()).hexdigest()[:10]}"
 
 
@@ -116,8 +116,15 @@ def _customise(root: Path, admin_user: str, log) -> None:
     dropin = root / "etc/systemd/system/ssh.service.d"
     dropin.mkdir(parents=True, exist_ok=True)
     (dropin / "labctl.conf").write_text("[Unit]\nAfter=systemd-user-sessions.service\n")
+    # The seat runner's watchdog sees a shutdown begin by this file (seatrunner.py): the
+    # unit stops at the start of any shutdown, before the units that may hang it.
+    (root / "etc/systemd/system/labctl-going-down.service").write_text(
+        "[Unit]\nDescription=Tell the virtual room's seat runner when this seat shuts down\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n"
+        "ExecStop=/bin/touch /run/labctl-going-down\n"
+        "[Install]\nWantedBy=multi-user.target\n")
     chroot("systemctl", "mask", *MASKED)
-    chroot("systemctl", "enable", "ssh.service")
+    chroot("systemctl", "enable", "ssh.service", "labctl-going-down.service")
     (root / "etc/locale.gen").write_text("en_US.UTF-8 UTF-8\nzh_CN.UTF-8 UTF-8\n")
     chroot("locale-gen")
     (root / "etc/default/locale").write_text("LANG=C.UTF-8\n")

@@ -6,6 +6,14 @@ network namespace, and boots it again when the seat reboots itself (nspawn exit
 133) -- after discarding the upper layer when the seat's reset method is
 reboot-restore. SIGTERM powers the seat off and ends the runner.
 
+A watchdog presses the reset button of a seat stuck half-way: a container whose
+shutdown has begun (the image's labctl-going-down.service leaves /run/labctl-going-down)
+but has not ended after SHUTDOWN_LIMIT seconds, or one still "booting up" (its
+/run/nologin) after BOOT_LIMIT seconds, is killed and booted again (as a reboot),
+and the console log says so. Seen on this
+kind of host (no systemd as init): now and then a seat's `systemctl reboot` stops
+at the admin's `systemd --user` and PID 1 stops answering, for good.
+
 It imports only the standard library so that each seat costs little memory.
 """
 
@@ -21,6 +29,8 @@ import time
 from pathlib import Path
 
 REBOOT = 133
+SHUTDOWN_LIMIT = 45.0
+BOOT_LIMIT = 300.0
 
 
 def is_mounted(path: Path) -> bool:
@@ -56,6 +66,85 @@ def discard_upper(seat: Path) -> None:
         (seat / d).mkdir()
 
 
+def container_pids(nspawn: int) -> list[int]:
+    """The container's processes: nspawn's descendants (its PID 1 and everything below)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], list(children.get(nspawn, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def is_init(pid: int) -> bool:
+    """Is this process PID 1 of its own PID namespace (the container's systemd)?"""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return any(line.startswith("NSpid:") and line.split()[-1] == "1" and
+                       len(line.split()) > 2 for line in f)
+    except OSError:
+        return False
+
+
+def phase(pid1: int) -> str | None:
+    """'shutdown' or 'boot' while the container is in one, else None."""
+    run = f"/proc/{pid1}/root/run"
+    if os.path.exists(f"{run}/labctl-going-down"):
+        return "shutdown"
+    try:
+        with open(f"{run}/nologin", errors="replace") as f:
+            return "boot" if "booting up" in f.read() else None
+    except OSError:
+        return None
+
+
+class Watchdog:
+    """Says when a running container has been stuck booting or shutting down too long."""
+
+    def __init__(self, nspawn: int):
+        self.nspawn = nspawn
+        self.init: int | None = None
+        self.since: dict[str, float] = {}
+
+    def _init(self) -> int | None:
+        """The container's PID 1 (found once: a /proc scan per tick would cost 60 seats dear)."""
+        if self.init is None or not is_init(self.init):
+            self.init = next((p for p in container_pids(self.nspawn) if is_init(p)), None)
+        return self.init
+
+    def stuck(self) -> str | None:
+        pid1 = self._init()
+        if pid1 is None:
+            return None
+        now, current = time.monotonic(), phase(pid1)
+        for name, limit in (("shutdown", SHUTDOWN_LIMIT), ("boot", BOOT_LIMIT)):
+            if current != name:
+                self.since.pop(name, None)
+            elif now - self.since.setdefault(name, now) > limit:
+                return f"stuck in {name} for {now - self.since[name]:.0f} s"
+        return None
+
+
+def power_cycle(child: subprocess.Popen) -> None:
+    """The reset button: kill the container's processes and its nspawn."""
+    for pid in container_pids(child.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    child.kill()
+    child.wait()
+
+
 def log(message: str) -> None:
     print(f"labctl-seatrunner {time.strftime('%H:%M:%S')}: {message}", flush=True)
 
@@ -86,7 +175,18 @@ def main(seat: Path) -> int:
             log(f"booting {config['hostname']}")
             state["child"] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
             (seat / "nspawn.pid").write_text(f"{state['child'].pid}\n")
-            rc = state["child"].wait()
+            watchdog = Watchdog(state["child"].pid)
+            while True:
+                try:
+                    rc = state["child"].wait(timeout=3)
+                    break
+                except subprocess.TimeoutExpired:
+                    problem = None if state["stopping"] else watchdog.stuck()
+                    if problem:
+                        log(f"{problem}: power-cycling the seat")
+                        power_cycle(state["child"])
+                        rc = REBOOT
+                        break
             (seat / "nspawn.pid").unlink(missing_ok=True)
             log(f"systemd-nspawn exited with {rc}")
             if rc != REBOOT:

@@ -241,3 +241,14 @@ def test_cisco_rendering_is_parsed_back_by_the_resource_module_and_a_mismatch_is
     del parsed[-1]
     wrong = lab_switch_l2_mismatches(parsed, plan)
     assert len(wrong) == 2 and "r1s1" in wrong[0] and "uplink" in wrong[1]
+
+
+def test_a_generated_room_of_60_grows_the_switch_without_conflicts():
+    from labctl.core import paths
+    from labctl.vlab.generate import generated_room
+    room = generated_room(load_room(paths.DEFAULT_INVENTORY), 60)  # validated on load
+    plan, issues = switch.plan(room.vars["lab_switch"],
+                               [(s.name, list(s.groups), s.vars) for s in room.seats])
+    assert not issues and plan.bridge == f"lab-{room.name}"
+    assert [p.port for p in plan.ports] == list(range(1, 63))
+    assert plan.port(61).host == "labsrv" and plan.port(62).role == "uplink"
