@@ -48,8 +48,19 @@ def _check(result: PlaybookResult, what: str) -> PlaybookResult:
     return result
 
 
+def _ready(vroom: VirtualRoom, seats) -> None:
+    """Every seat lets the admin log in (a seat stuck booting is reset by its runner's
+    watchdog within minutes: wait for that rather than fail a playbook on it)."""
+    vroom.wait_ready(list(seats), 300)
+    late = [s.name for s in seats if not vroom.can_log_in(s)]
+    if late:
+        raise VlabError(f"{', '.join(late)} did not let the admin log in; see "
+                        f"{vroom.dir}/seats/SEAT/console.log")
+
+
 def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
     room, inv = vroom.room, vroom.room.inventory
+    _ready(vroom, room.seats)
     linux = [s for s in room.terminals if s.is_linux]
     progress("configuring the room switch (switch.yml)")
     _check(run_playbook(inv, "switch.yml"), "switch.yml")

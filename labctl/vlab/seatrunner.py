@@ -30,7 +30,7 @@ from pathlib import Path
 
 REBOOT = 133
 SHUTDOWN_LIMIT = 45.0
-BOOT_LIMIT = 300.0
+BOOT_LIMIT = 120.0
 
 
 def is_mounted(path: Path) -> bool:
@@ -185,7 +185,7 @@ def main(seat: Path) -> int:
                     if problem:
                         log(f"{problem}: power-cycling the seat")
                         power_cycle(state["child"])
-                        rc = REBOOT
+                        rc = REBOOT  # like a reboot: reboot-restore discards the writes
                         break
             (seat / "nspawn.pid").unlink(missing_ok=True)
             log(f"systemd-nspawn exited with {rc}")
