@@ -157,3 +157,32 @@ def test_port_security_drops_a_second_mac_on_a_student_port(provisioned, room):
     finally:
         subprocess.run(["ip", "-n", netns, "link", "set", "host0", "address", seat.mac], check=True)
     assert wait_for(opens, 10), "the seat's own MAC passes again"
+
+
+def test_other_bridges_are_left_alone(provisioned):
+    """The switch's nftables table sees every bridge's frames: another bridge on the same
+    host (another room, a technician's lab) must work as if the table were not there."""
+    subprocess.run(["nft", "list", "table", "bridge", "labctl_lab_itest"], check=True,
+                   capture_output=True)
+    names = [("labswx1", "10.79.9.1"), ("labswx2", "10.79.9.2")]
+
+    def ip(*args):
+        subprocess.run(["ip", *args], check=True, capture_output=True)
+
+    try:
+        ip("link", "add", "labswx", "type", "bridge")
+        ip("link", "set", "labswx", "up")
+        for name, addr in names:
+            ip("netns", "add", name)
+            ip("link", "add", f"{name}p", "type", "veth", "peer", "name", "eth0", "netns", name)
+            ip("link", "set", f"{name}p", "master", "labswx", "up")
+            ip("-n", name, "addr", "add", f"{addr}/24", "dev", "eth0")
+            ip("-n", name, "link", "set", "eth0", "up")
+        ping = subprocess.run(["ip", "netns", "exec", names[0][0], "ping", "-c", "2", "-W", "2",
+                               names[1][1]], capture_output=True, text=True)
+        assert ping.returncode == 0, ping.stdout
+    finally:
+        for name, _ in names:
+            subprocess.run(["ip", "link", "del", f"{name}p"], capture_output=True)
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        subprocess.run(["ip", "link", "del", "labswx"], capture_output=True)

@@ -35,7 +35,8 @@ def lab_switch_plan(model, hostvars, groups) -> dict:
 def lab_switch_interfaces(plan: dict, links: list) -> dict:
     """Each port's kernel interface on a Linux switch (by name or altname, as `ip -j -d link`
     lists them): `ifname`, or None when nothing is plugged in; `self` when the port is the
-    bridge's own interface (the switch's host, e.g. the virtual room's router)."""
+    bridge's own interface (the switch's host, e.g. the virtual room's router); and
+    `bridge_ports`, every interface the bridge has."""
     names = {}
     for link in links:
         for name in [link["ifname"], *link.get("altnames", [])]:
@@ -44,7 +45,9 @@ def lab_switch_interfaces(plan: dict, links: list) -> dict:
     for port in plan["ports"]:
         ifname = names.get(port["name"])
         ports.append({**port, "ifname": ifname, "self": ifname == plan["bridge"]})
-    return {**plan, "ports": ports}
+    # the bridge's ports, modelled or not: the ruleset leaves other bridges' frames alone
+    members = sorted(link["ifname"] for link in links if link.get("master") == plan["bridge"])
+    return {**plan, "ports": ports, "bridge_ports": members}
 
 
 def lab_switch_ios(plan: dict) -> dict:
