@@ -97,9 +97,7 @@ def cmd_provision(args) -> int:
 def cmd_check(args) -> int:
     from labctl.core.check import run_check
     room = _room(args)
-    matched = room.match(args.limit)
-    seats = [s for s in matched if s.is_linux]
-    skipped = [s.name for s in matched if not s.is_linux]
+    seats = room.match(args.limit)
 
     def progress(seat, done):
         if not args.json and sys.stderr.isatty():
@@ -132,8 +130,6 @@ def cmd_check(args) -> int:
         for seat, engines in matrix.items():
             cells = [(v or "✘")[:24] for v in engines.values()]
             print(f"  {seat:10} {cells[0]:24} {cells[1]:24} {cells[2]:24} n/a (Linux)")
-    for name in skipped:
-        print(f"- {name:10} not checked: the suite runs on Linux seats (Windows: docs/windows.md)")
     failed = {r.seat for r in report.failures}
     print("\n" + _("room {room}: {ok} of {total} seats compliant, {failed} failed control(s), "
                    "{seconds} s (run {run})", room=room.name, ok=len(report.by_seat()) - len(failed),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -77,9 +78,33 @@ class CheckReport:
         return matrix
 
 
+def winrm_problem(address: str, port: int, timeout: float) -> str | None:
+    """None when Windows' WinRM listener (HTTP.sys) answers on the port, else what is wrong.
+    An open port alone proves nothing: a network's proxy may accept any connection."""
+    import ssl
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the WinRM connection itself verifies the certificate
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as raw, \
+                context.wrap_socket(raw) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(f"POST /wsman HTTP/1.1\r\nHost: {address}:{port}\r\n"
+                         "Content-Length: 0\r\nConnection: close\r\n\r\n".encode())
+            head = sock.recv(4096).decode("latin-1")
+    except (OSError, ssl.SSLError) as exc:
+        return f"WinRM port {port} does not answer ({getattr(exc, 'strerror', None) or exc})"
+    if head.startswith("HTTP/") and "microsoft-httpapi" in head.lower():
+        return None
+    return f"no WinRM listener on port {port} (the answer is not Windows' HTTP.sys)"
+
+
 def reachable(seats: list[Seat], timeout: float = 3.0) -> dict[str, str]:
-    """seat -> why it can't be reached, for the seats whose SSH port doesn't answer."""
+    """seat -> why it can't be reached, for the seats whose admin port doesn't answer:
+    SSH (its banner), or WinRM's HTTPS port for Windows seats reached over WinRM."""
     def probe(seat: Seat) -> str | None:
+        if seat.vars.get("ansible_connection") == "winrm":
+            return winrm_problem(str(seat.ip), int(seat.vars.get("ansible_port", 5986)), timeout)
         return banner_problem(str(seat.ip), timeout)
     with ThreadPoolExecutor(max_workers=min(64, len(seats) or 1)) as pool:
         return {s.name: why for s, why in zip(seats, pool.map(probe, seats)) if why}
@@ -115,9 +140,10 @@ def _first_line(message: str) -> str:
 
 def run_check(room: Room, seats: list[Seat] | None = None, workers: int | None = None,
               junit: Path | None = None, on_progress=None, record: bool = True) -> CheckReport:
-    """Check the seats (default: every Linux seat); on_progress(seat, done, total) per control."""
+    """Check the seats (default: every seat; Windows seats get the Windows controls, over
+    WinRM or OpenSSH); on_progress(seat, done, total) per control."""
     start = time.monotonic()
-    seats = [s for s in (seats or room.seats) if s.is_linux]
+    seats = list(seats or room.seats)
     run_id = uuid.uuid4().hex[:12]
     dead = reachable(seats)
     alive = [s for s in seats if s.name not in dead]

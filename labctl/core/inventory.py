@@ -199,7 +199,7 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
             lab = {}
             for key, value in hv.items():
                 if key.startswith("lab_") or key in ("ansible_host", "ansible_user",
-                                                     "ansible_connection"):
+                                                     "ansible_connection", "ansible_port"):
                     # Only what labctl checks is rendered: other values may look things
                     # up on the controller (files, vault) that validation must not need.
                     if key in RENDERED and isinstance(value, str) and "{{" in value:

@@ -140,3 +140,18 @@ def test_the_compliance_suite_gives_each_seat_its_own_controls():
     assert not any("test_windows.py" in i and "r1s1" in i for i in ids), "Windows controls on Linux"
     assert not any("test_terminal.py" in i and "r3s1" in i for i in ids), "Linux controls on Windows"
     assert not any("[ansible://srv01]" in i and "test_terminal.py" in i for i in ids)
+
+
+def test_labctl_check_takes_windows_seats_and_probes_their_winrm_port():
+    """Windows seats go through the same check as Linux ones: probed on their admin port
+    (WinRM over HTTPS here), then the Windows controls. No school room is reachable from
+    this machine, so both seats come back as one LAB-REACH-01 result each, at once."""
+    from labctl.core.check import run_check
+    from labctl.core.inventory import load_room
+    room = load_room(SCHOOL)
+    report = run_check(room, [room.seat("r3s1"), room.seat("r1s1")], record=False)
+    by_seat = {r.seat: r for r in report.results}
+    assert set(by_seat) == {"r3s1", "r1s1"}
+    assert all(r.control == "LAB-REACH-01" and r.outcome == "unreachable" for r in report.results)
+    assert "WinRM" in by_seat["r3s1"].message and "5986" in by_seat["r3s1"].message
+    assert by_seat["r1s1"].message.startswith("SSH port does not answer")
