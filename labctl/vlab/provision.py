@@ -17,6 +17,7 @@ from pathlib import Path
 from labctl.core import paths
 from labctl.core.errors import VlabError
 from labctl.core.playbook import PlaybookResult, run_playbook
+from labctl.vlab import image as golden
 from labctl.vlab.room import VirtualRoom
 
 LAYERS = paths.IMAGES / "layers"
@@ -37,8 +38,9 @@ def _tree_hash(*roots: Path) -> str:
 
 def layer_key(vroom: VirtualRoom) -> str:
     inv = vroom.room.inventory
-    return _tree_hash(paths.PROJECT / "roles", paths.PROJECT / "playbooks", inv,
-                      paths.PROJECT / "ansible.cfg")
+    # a layer holds only what provisioning changed: it belongs to the image it was made on
+    return golden.image_key(vroom.admin_user) + "-" + _tree_hash(
+        paths.PROJECT / "roles", paths.PROJECT / "playbooks", inv, paths.PROJECT / "ansible.cfg")
 
 
 def _check(result: PlaybookResult, what: str) -> PlaybookResult:
