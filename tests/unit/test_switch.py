@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VALID = Path(__file__).parent / "inventories" / "valid"
 SCHOOL = ROOT / "inventory" / "example-school"
 sys.path.insert(0, str(ROOT / "roles" / "lab_switch" / "filter_plugins"))
-from lab_switch import lab_switch_l2_mismatches  # noqa: E402
+from lab_switch import lab_switch_ios, lab_switch_l2_mismatches  # noqa: E402
 
 MODEL = {"name": "unit-sw", "family": "cisco_ios", "ports": 24,
          "vlans": [{"id": 10, "name": "students"}, {"id": 30, "name": "servers"},
@@ -50,6 +50,18 @@ def inventory(tmp_path, model=None, host_edits=None) -> Path:
                         group["hosts"][host][var] = value
     hosts_file.write_text(yaml.safe_dump(hosts))
     return inv
+
+
+def room_plan(room) -> switch.Plan:
+    """The room's switch plan, as `labctl validate` and the lab_switch role compute it."""
+    plan, issues = switch.plan(room.vars["lab_switch"],
+                               [(s.name, list(s.groups), s.vars) for s in room.seats])
+    assert not issues
+    return plan
+
+
+def school_plan(inv: Path) -> switch.Plan:
+    return room_plan(load_room(inv))
 
 
 def errors(capsys, inv) -> tuple[int, list[str]]:
@@ -105,10 +117,7 @@ def test_each_switch_mistake_is_one_clear_line(tmp_path, capsys, case):
 def test_a_good_model_is_valid_and_plans_every_port(tmp_path, capsys):
     inv = inventory(tmp_path, host_edits={"srv": {"lab_vlan": 30, "lab_switch_trunk": [10]}})
     assert main(["validate", "-i", str(inv)]) == 0
-    room = load_room(inv)
-    plan, issues = switch.plan(room.vars["lab_switch"],
-                               [(s.name, list(s.groups), s.vars) for s in room.seats])
-    assert not issues
+    plan = room_plan(load_room(inv))
     assert [p.port for p in plan.ports] == [1, 2, 3, 4, 22, 23, 24]
     srv = plan.port(24)
     assert (srv.mode, srv.vlan, srv.vlans, srv.dhcp_trusted, srv.isolated) == \
@@ -122,12 +131,6 @@ def test_a_good_model_is_valid_and_plans_every_port(tmp_path, capsys):
 # ------------------------------------------------------------------ rendering
 
 
-def school_plan(inv: Path) -> switch.Plan:
-    room = load_room(inv)
-    plan, issues = switch.plan(room.vars["lab_switch"],
-                               [(s.name, list(s.groups), s.vars) for s in room.seats])
-    assert not issues
-    return plan
 
 
 def render(tmp_path, family: str) -> tuple[Path, Path, str]:
@@ -231,11 +234,7 @@ def test_cisco_rendering_is_parsed_back_by_the_resource_module_and_a_mismatch_is
     assert "Parse the written configuration back" in output
     assert "Check that the configuration says what the model says" in output
     plan = school_plan(inv).as_dict()
-    parsed = [{"name": p["name"], "mode": "access", "access": {"vlan": p["vlan"]}}
-              if p["mode"] == "access" else
-              {"name": p["name"], "mode": "trunk",
-               "trunk": {"allowed_vlans": [str(v) for v in p["vlans"]], "native_vlan": p["vlan"]}}
-              for p in plan["ports"]]
+    parsed = lab_switch_ios(plan)["l2_interfaces"]  # what the role gives ios_l2_interfaces
     assert lab_switch_l2_mismatches(parsed, plan) == []
     parsed[0]["access"]["vlan"] = 99
     del parsed[-1]
@@ -247,8 +246,7 @@ def test_a_generated_room_of_60_grows_the_switch_without_conflicts():
     from labctl.core import paths
     from labctl.vlab.generate import generated_room
     room = generated_room(load_room(paths.DEFAULT_INVENTORY), 60)  # validated on load
-    plan, issues = switch.plan(room.vars["lab_switch"],
-                               [(s.name, list(s.groups), s.vars) for s in room.seats])
-    assert not issues and plan.bridge == f"lab-{room.name}"
+    plan = room_plan(room)
+    assert plan.bridge == f"lab-{room.name}"
     assert [p.port for p in plan.ports] == list(range(1, 63))
     assert plan.port(61).host == "labsrv" and plan.port(62).role == "uplink"
