@@ -22,6 +22,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import paramiko
+
 from labctl.core import audit
 from labctl.core.errors import LabError
 from labctl.core.power import request_reboot
@@ -86,8 +88,8 @@ def _reset_reboot(connector: Connector, seat: Seat, force: bool, timeout: float)
         try:
             if _boot_id(client) not in ("", before):
                 return _tool(client, "verify")
-        except (OSError, EOFError):
-            pass
+        except (OSError, EOFError, paramiko.SSHException):
+            pass  # still booting: sshd answers before it can open a session
         finally:
             client.close()
     raise LabError(f"did not come back from its reboot within {timeout:.0f} s")

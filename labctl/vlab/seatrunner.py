@@ -10,9 +10,19 @@ A watchdog presses the reset button of a seat stuck half-way: a container whose
 shutdown has begun (the image's labctl-going-down.service leaves /run/labctl-going-down)
 but has not ended after SHUTDOWN_LIMIT seconds, or one still "booting up" (its
 /run/nologin) after BOOT_LIMIT seconds, is killed and booted again (as a reboot),
-and the console log says so. Seen on this
-kind of host (no systemd as init): now and then a seat's `systemctl reboot` stops
-at the admin's `systemd --user` and PID 1 stops answering, for good.
+and the console log says so (a real PC's reset button; the two causes of such hangs
+found here are fixed below, the watchdog stays as the last resort).
+
+Two things every seat needs on a host without systemd as init:
+
+- its own cgroup. nspawn puts the container under the cgroup it is started in;
+  runners all started by labctl would share one, so every seat's systemd would see
+  the same system.slice and user.slice, and a seat's shutdown would wait for another
+  seat's `user@1000.service` to empty (it never does: that seat is still up). The
+  runner moves itself into `<its cgroup>/labctl/<machine>` first.
+- its console read. `--console=read-only` copies the container's console to the
+  seat's console.log; with a console nobody reads (`passive`) the terminal's buffer
+  fills, and PID 1 blocks for good on its next status line, mid-boot or mid-shutdown.
 
 It imports only the standard library so that each seat costs little memory.
 """
@@ -29,8 +39,8 @@ import time
 from pathlib import Path
 
 REBOOT = 133
-SHUTDOWN_LIMIT = 45.0
-BOOT_LIMIT = 120.0
+SHUTDOWN_LIMIT = 120.0  # beyond systemd's own stop timeouts (90 s): only when those fail too
+BOOT_LIMIT = 300.0  # 60 seats booting at once on two cores take minutes
 
 
 def is_mounted(path: Path) -> bool:
@@ -64,6 +74,59 @@ def discard_upper(seat: Path) -> None:
     for d in ("upper", "work"):
         shutil.rmtree(seat / d, ignore_errors=True)
         (seat / d).mkdir()
+
+
+def cgroup_hierarchies() -> list[tuple[Path, str]]:
+    """(mount point, this process's path) of each hierarchy nspawn may keep the container
+    in: cgroup v2 (at /sys/fs/cgroup, or /sys/fs/cgroup/unified beside v1 controllers)
+    and v1's name=systemd."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return []
+    own = dict(line.split(":", 2)[1:] for line in lines if line.count(":") >= 2)
+    found = []
+    for mount, key in ((Path("/sys/fs/cgroup"), ""), (Path("/sys/fs/cgroup/unified"), ""),
+                       (Path("/sys/fs/cgroup/systemd"), "name=systemd")):
+        v2 = (mount / "cgroup.controllers").exists()
+        if key in own and (mount / "cgroup.procs").exists() and v2 == (key == ""):
+            found.append((mount, own[key]))
+    return found
+
+
+def own_cgroup(machine: str) -> list[Path]:
+    """Move this runner (and so the seat nspawn boots) into cgroups of the seat's own."""
+    groups = []
+    for mount, path in cgroup_hierarchies():
+        group = mount / path.lstrip("/") / "labctl" / machine
+        try:
+            group.mkdir(parents=True, exist_ok=True)
+            (group / "cgroup.procs").write_text(f"{os.getpid()}\n")
+        except OSError as exc:
+            log(f"cannot give the seat its own cgroup {group}: {exc}")
+            continue
+        groups.append(group)
+    return groups
+
+
+def drop_cgroup(groups: list[Path]) -> None:
+    """Leave the seat's cgroups and remove them (deepest first: nspawn leaves its own)."""
+    for group in groups:
+        try:
+            (group.parent.parent / "cgroup.procs").write_text(f"{os.getpid()}\n")
+        except OSError:
+            continue
+        for root, dirs, _ in os.walk(group, topdown=False):
+            for d in dirs:
+                try:
+                    os.rmdir(os.path.join(root, d))
+                except OSError:
+                    pass
+        for d in (group, group.parent):  # labctl/ goes with the last seat
+            try:
+                d.rmdir()
+            except OSError:
+                break
 
 
 def container_pids(nspawn: int) -> list[int]:
@@ -162,12 +225,13 @@ def main(seat: Path) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     rc = 0
+    group = own_cgroup(config["machine"])
     try:
         while not state["stopping"]:
             mount_root(seat, [*config.get("layers", []), config["image"]])
             cmd = ["systemd-nspawn", "--quiet", "--boot", f"--directory={seat / 'root'}",
                    f"--machine={config['machine']}", f"--hostname={config['hostname']}",
-                   "--register=no", "--keep-unit", "--console=passive", "--link-journal=no",
+                   "--register=no", "--keep-unit", "--console=read-only", "--link-journal=no",
                    "--resolv-conf=off", "--timezone=off",
                    # the seat owns its network namespace: let its root manage it (DHCP server)
                    "--capability=CAP_NET_ADMIN",
@@ -197,6 +261,7 @@ def main(seat: Path) -> int:
                 discard_upper(seat)
     finally:
         unmount_root(seat)
+        drop_cgroup(group)
         (seat / "runner.pid").unlink(missing_ok=True)
     return 0 if rc in (0, REBOOT) else rc
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 CONFIG = Path(os.environ.get("LAB_RESET_CONFIG", "/etc/lab-reset.json"))
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+MYSQL_SOCKET = "/run/mysqld/mysqld.sock"
 
 
 def sh(*cmd, check=False, input=None):
@@ -40,6 +41,23 @@ def mysql(sql, check=True):
     if check and out.returncode:
         raise RuntimeError(f"mysql: {out.stderr.strip()}")
     return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+_COURSEDATA = {}
+
+
+def coursedata(cfg):
+    """The course data's own module (clone, checksum: lab_coursedata's loader), imported
+    once into this process: no Python started per database."""
+    if "module" not in _COURSEDATA:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("coursedata_load", cfg["loader"])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclasses look themselves up there
+        spec.loader.exec_module(module)
+        _COURSEDATA["module"] = module
+        _COURSEDATA["server"] = module.Server(user="root", unix_socket=MYSQL_SOCKET)
+    return _COURSEDATA["module"], _COURSEDATA["server"]
 
 
 def wait_mysql(seconds=90):
@@ -111,7 +129,11 @@ def restore_databases(user, cfg):
     for name, template in wanted.items():
         db = f"{user}_{name}"
         if template:
-            sh("python3", cfg["loader"], "clone", template, db, check=True)
+            module, server = coursedata(cfg)
+            try:
+                module.clone(server, template, db)
+            except module.CourseDataError as exc:
+                raise RuntimeError(str(exc)) from None
         else:
             mysql(f"DROP DATABASE IF EXISTS `{db}`")
             mysql(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
@@ -174,13 +196,18 @@ def tree(root: Path):
     return out
 
 
-def checksum(db, loader):
-    out = sh("python3", loader, "checksum", db)
-    return out.stdout if out.returncode == 0 else None
+def checksum(db, cfg):
+    """{table: CHECKSUM TABLE} of a course database, or None when it can't be read."""
+    module, server = coursedata(cfg)
+    try:
+        return module.checksum(server, db)
+    except (module.CourseDataError, module.pymysql.MySQLError):
+        return None
 
 
 def verify(cfg):
     problems = []
+    templates = {}  # template -> its checksums, computed once per verification
     for user in cfg["students"]:
         try:
             entry = pwd.getpwnam(user)
@@ -219,7 +246,11 @@ def verify(cfg):
                 if db not in dbs:
                     continue
                 if template:
-                    if checksum(db, cfg["loader"]) != checksum(template, cfg["loader"]):
+                    if template not in templates:
+                        templates[template] = checksum(template, cfg)
+                    if templates[template] is None:
+                        problems.append(f"{user}: cannot read the template {template}")
+                    elif checksum(db, cfg) != templates[template]:
                         problems.append(f"{user}: {db} differs from its template {template}")
                 elif mysql(f"SHOW TABLES FROM `{db}`"):
                     problems.append(f"{user}: {db} is not empty")
