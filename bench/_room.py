@@ -15,10 +15,15 @@ from labctl.vlab.provision import provision  # noqa: E402
 from labctl.vlab.room import VirtualRoom  # noqa: E402
 
 
-def provisioned_room(n: int):
-    """(room, vroom, seconds to provision): the demo room generated with N terminals."""
+def provisioned_room(n: int, reuse: bool = False):
+    """(room, vroom, seconds to provision): the demo room generated with N terminals.
+    With reuse, the room a previous benchmark left up (--keep) is taken as it is."""
     room = generated_room(load_room(paths.DEFAULT_INVENTORY), n)
     vroom = VirtualRoom(room, progress=lambda *_: None)
+    if reuse:
+        if not all(s.state == "running" for s in vroom.status()):
+            raise SystemExit(f"{room.name}: not up; run once without --reuse (with --keep)")
+        return room, vroom, None
     t0 = time.monotonic()
     statuses = vroom.up(wait=300)
     if not all(s.state == "running" for s in statuses):
@@ -34,13 +39,15 @@ def each_room(measure) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[12, 60])
     parser.add_argument("--keep", action="store_true", help="leave the room up afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure on the room a run with --keep left up (implies --keep)")
     args = parser.parse_args()
     for n in args.sizes:
-        room, vroom, setup = provisioned_room(n)
+        room, vroom, setup = provisioned_room(n, args.reuse)
         try:
-            print(f"\n{room.name}: {len(room.terminals)} terminals + {len(room.servers)} server "
-                  f"up and provisioned in {setup:.0f} s")
+            how = "already up (--reuse)" if setup is None else f"up and provisioned in {setup:.0f} s"
+            print(f"\n{room.name}: {len(room.terminals)} terminals + {len(room.servers)} server {how}")
             measure(room, vroom, n)
         finally:
-            if not args.keep:
+            if not (args.keep or args.reuse):
                 vroom.down(purge=True)

@@ -1,6 +1,6 @@
 """Benchmark: the time of a full compliance check (`labctl check`) of 12 and 60 seats.
 
-    sudo .venv/bin/python bench/check.py [--sizes 12 60] [--keep]
+    sudo .venv/bin/python bench/check.py [--sizes 12 60] [--keep | --reuse]
 
 For each size it boots and provisions a generated room (cached layers make repeats
 fast), then times a full check with labctl's defaults (pytest-xdist workers, one
@@ -29,6 +29,12 @@ def measure(room, vroom, n: int) -> None:
         figures[name] = time.monotonic() - t0
         print(f"  {name:28} {figures[name]:6.1f} s  {len(report.results)} results, "
               f"{len(report.failures)} failed, {len(room.seats)} seats")
+        costs: dict[str, float] = {}
+        for r in report.results:
+            costs[r.control] = costs.get(r.control, 0.0) + r.seconds
+        total = sum(costs.values()) or 1.0
+        print("    where the seats' time goes: " + ", ".join(
+            f"{c} {t / total:.0%}" for c, t in sorted(costs.items(), key=lambda kv: -kv[1])[:5]))
     if len(figures) == 2:
         a, b = figures.values()
         print(f"  ratio serial / parallel: {b / a:.1f}x")

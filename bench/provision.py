@@ -1,6 +1,6 @@
 """Benchmark: a no-op re-run of site.yml, the project's tuned settings against stock Ansible.
 
-    sudo .venv/bin/python bench/provision.py [--sizes 12 60]
+    sudo .venv/bin/python bench/provision.py [--sizes 12 60] [--keep | --reuse]
 
 For each size, a generated virtual room of N terminals is booted and provisioned
 (`labctl vlab up --provision`), then site.yml is run again, which must change
@@ -16,25 +16,22 @@ nothing, twice in the same run:
   Mitogen's `mitogen_linear` strategy, which keeps one Python per host instead of
   starting one per task (host keys still verified by OpenSSH with labctl's known_hosts).
 
-The times and the ratios are printed. The room is torn down afterwards.
+The times and the ratios are printed. The room is torn down afterwards unless
+--keep or --reuse (measure on a room a previous benchmark left up) is given.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+import resource
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import psutil
+from _room import each_room
 
-from labctl.core import mirror, paths  # noqa: E402
-from labctl.core.inventory import load_room  # noqa: E402
-from labctl.core.playbook import run_playbook  # noqa: E402
-from labctl.vlab.generate import generated_room  # noqa: E402
-from labctl.vlab.provision import provision  # noqa: E402
-from labctl.vlab.room import VirtualRoom  # noqa: E402
+from labctl.core import paths
+from labctl.core.playbook import run_playbook
 
 STOCK_CFG = f"""[defaults]
 roles_path = {paths.PROJECT / 'roles'}
@@ -57,43 +54,47 @@ def mitogen_env() -> dict | None:
     return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
+def busy() -> float:
+    """CPU seconds the whole machine has spent working (all cores)."""
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0)
+
+
 def timed(room, env=None) -> tuple[float, int, bool]:
-    t0 = time.monotonic()
+    """(wall s, changed, succeeded); prints where the CPU went: Ansible (the controller:
+    ansible-playbook, its workers and their ssh) and the rest, i.e. the seats."""
+    t0, cpu0 = time.monotonic(), busy()
+    own0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run_playbook(room.inventory, "site.yml", env=env)
-    return time.monotonic() - t0, result.changed, result.succeeded
+    wall, own = time.monotonic() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    controller = own.ru_utime + own.ru_stime - own0.ru_utime - own0.ru_stime
+    seats = busy() - cpu0 - controller
+    tasks = sum(r.ok for r in result.recap.values())  # tasks that ran on a host (changed or not)
+    print(f"  {wall:6.1f} s wall, {tasks} host-tasks run; CPU: controller {controller:.0f} s "
+          f"({1000 * controller / max(tasks, 1):.0f} ms a host-task), seats {seats:.0f} s "
+          f"({1000 * seats / max(tasks, 1):.0f} ms a host-task); "
+          f"{(controller + seats) / wall:.1f} of {psutil.cpu_count()} cores busy", flush=True)
+    return wall, result.changed, result.succeeded
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[12, 60])
-    parser.add_argument("-i", "--inventory", default=str(paths.DEFAULT_INVENTORY))
-    args = parser.parse_args()
-    base = load_room(args.inventory)
-    mirror.dotnet()
-    with tempfile.NamedTemporaryFile("w", suffix=".cfg", delete=False) as f:
+def measure(room, vroom, n: int) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".cfg") as f:
         f.write(STOCK_CFG)
-        stock_cfg = f.name
+        f.flush()
+        tuned = timed(room)
+        stock = timed(room, env={"ANSIBLE_CONFIG": f.name})
     mitogen = mitogen_env()
+    mito = timed(room, env=mitogen) if mitogen else (float("nan"), 0, True)
+    good = all(r[2] and r[1] == 0 for r in (tuned, stock, mito))
     print(f"{'terminals':>9} {'hosts':>5} {'tuned s':>8} {'stock s':>8} {'stock/tuned':>11} "
           f"{'mitogen s':>9} {'stock/mitogen':>13} {'changed':>7} {'ok':>3}")
-    ok = True
-    for n in args.sizes:
-        room = generated_room(base, n)
-        vroom = VirtualRoom(room, progress=lambda *_: None)
-        vroom.up(wait=300)
-        provision(vroom, progress=lambda *_: None)
-        tuned = timed(room)
-        stock = timed(room, env={"ANSIBLE_CONFIG": stock_cfg})
-        mito = timed(room, env=mitogen) if mitogen else (float("nan"), 0, True)
-        good = all(r[2] and r[1] == 0 for r in (tuned, stock, mito))
-        ok &= good
-        print(f"{n:>9} {len(room.seats):>5} {tuned[0]:>8.1f} {stock[0]:>8.1f} "
-              f"{stock[0] / tuned[0]:>11.2f} {mito[0]:>9.1f} {stock[0] / mito[0]:>13.2f} "
-              f"{tuned[1]}/{stock[1]}/{mito[1]:<3} {'yes' if good else 'NO':>3}", flush=True)
-        vroom.down(purge=True)
+    print(f"{n:>9} {len(room.seats):>5} {tuned[0]:>8.1f} {stock[0]:>8.1f} "
+          f"{stock[0] / tuned[0]:>11.2f} {mito[0]:>9.1f} {stock[0] / mito[0]:>13.2f} "
+          f"{tuned[1]}/{stock[1]}/{mito[1]:<3} {'yes' if good else 'NO':>3}", flush=True)
     print("goal: 60 terminals in <= 60 s, and >= 3x faster than stock")
-    return 0 if ok else 1
+    if not good:
+        raise SystemExit(f"{room.name}: a run failed or changed something")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    each_room(measure)

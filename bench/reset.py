@@ -22,7 +22,7 @@ from labctl.core.reset import reset_seats
 from labctl.core.ssh import Connector, run
 
 PLANT = ("sudo -u student sh -c 'mkdir -p ~/work && echo x > ~/work/a.sql && echo y > /tmp/m && "
-         "echo \"* * * * * true\" | crontab -' && sudo mysql -e 'DROP TABLE student_shop.after_sales'")
+         "echo \"* * * * * true\" | crontab -' && sudo mysql -e 'DROP TABLE IF EXISTS student_shop.after_sales'")
 
 
 def plant(room, seats) -> None:
