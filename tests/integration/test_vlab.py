@@ -12,6 +12,7 @@ from labctl.cli import main
 from labctl.core.errors import ConnectError, HostKeyError
 from labctl.core.ssh import Connector
 from labctl.vlab.room import ssh_answers
+from labctl.vlab.seatrunner import container_pids, is_init
 
 from .conftest import INVENTORY, ssh, wait_for
 
@@ -88,6 +89,27 @@ def test_a_seat_reboots_and_reboot_restore_discards_its_changes(vroom, connector
         assert wait_for(lambda s=seat: rebooted(s), 60), f"{seat.name} did not reboot"
     assert ssh(connector, keep, "test -e /usr/local/planted").ok, "profile seat keeps its disk"
     assert not ssh(connector, wipe, "test -e /usr/local/planted").ok, "reboot-restore wipes it"
+
+
+def test_each_seat_has_its_own_cgroup_and_a_console_that_is_read(vroom, room):
+    """Seats that shared one cgroup tree waited for each other's units at shutdown, and a
+    console nobody read blocked PID 1 once its buffer was full (docs/reset.md)."""
+    groups = set()
+    for seat in room.seats:
+        seat_dir = vroom.seat_dir(seat)
+        machine = json.loads((seat_dir / "seat.json").read_text())["machine"]
+        nspawn = int((seat_dir / "nspawn.pid").read_text())
+        pid1 = next(p for p in container_pids(nspawn) if is_init(p))
+        lines = open(f"/proc/{pid1}/cgroup").read().splitlines()
+        tracked = [line.split(":", 2)[2] for line in lines
+                   if line.split(":")[1] in ("", "name=systemd")]
+        assert tracked and all(p.startswith(f"/labctl/{machine}/payload") for p in tracked), \
+            f"{seat.name}'s PID 1 is in {tracked}"
+        groups.add(tracked[0])
+        log = (seat_dir / "console.log").read_text(errors="replace")
+        assert "Welcome to" in log.rsplit(f"booting {seat.name}", 1)[-1], \
+            f"{seat.name}: nothing on its console since it booted"
+    assert len(groups) == len(room.seats)
 
 
 def test_a_stopped_seat_starts_again(vroom, room):
