@@ -94,7 +94,7 @@ def cgroup_hierarchies() -> list[tuple[Path, str]]:
     return found
 
 
-def own_cgroup(machine: str) -> list[Path]:
+def own_cgroups(machine: str) -> list[Path]:
     """Move this runner (and so the seat nspawn boots) into cgroups of the seat's own."""
     groups = []
     for mount, path in cgroup_hierarchies():
@@ -109,7 +109,7 @@ def own_cgroup(machine: str) -> list[Path]:
     return groups
 
 
-def drop_cgroup(groups: list[Path]) -> None:
+def drop_cgroups(groups: list[Path]) -> None:
     """Leave the seat's cgroups and remove them (deepest first: nspawn leaves its own)."""
     for group in groups:
         try:
@@ -225,7 +225,7 @@ def main(seat: Path) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     rc = 0
-    group = own_cgroup(config["machine"])
+    groups = own_cgroups(config["machine"])
     try:
         while not state["stopping"]:
             mount_root(seat, [*config.get("layers", []), config["image"]])
@@ -261,7 +261,7 @@ def main(seat: Path) -> int:
                 discard_upper(seat)
     finally:
         unmount_root(seat)
-        drop_cgroup(group)
+        drop_cgroups(groups)
         (seat / "runner.pid").unlink(missing_ok=True)
     return 0 if rc in (0, REBOOT) else rc
 
