@@ -18,6 +18,7 @@ JSON object: {"ok": bool, "action": ..., "problems": [...], "seconds": {...}}. E
 when ok, 1 when the verification failed, 3 when refused (a student is logged in).
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -43,21 +44,16 @@ def mysql(sql, check=True):
     return [line.split("\t") for line in out.stdout.splitlines()]
 
 
-_COURSEDATA = {}
-
-
-def coursedata(cfg):
-    """The course data's own module (clone, checksum: lab_coursedata's loader), imported
-    once into this process: no Python started per database."""
-    if "module" not in _COURSEDATA:
-        import importlib.util
-        spec = importlib.util.spec_from_file_location("coursedata_load", cfg["loader"])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look themselves up there
-        spec.loader.exec_module(module)
-        _COURSEDATA["module"] = module
-        _COURSEDATA["server"] = module.Server(user="root", unix_socket=MYSQL_SOCKET)
-    return _COURSEDATA["module"], _COURSEDATA["server"]
+@functools.lru_cache(maxsize=None)
+def coursedata(loader):
+    """The course data's own module (clone, checksum: lab_coursedata's loader) and the
+    server, imported once into this process: no Python started per database."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("coursedata_load", loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module, module.Server(user="root", unix_socket=MYSQL_SOCKET)
 
 
 def wait_mysql(seconds=90):
@@ -129,7 +125,7 @@ def restore_databases(user, cfg):
     for name, template in wanted.items():
         db = f"{user}_{name}"
         if template:
-            module, server = coursedata(cfg)
+            module, server = coursedata(cfg["loader"])
             try:
                 module.clone(server, template, db)
             except module.CourseDataError as exc:
@@ -198,7 +194,7 @@ def tree(root: Path):
 
 def checksum(db, cfg):
     """{table: CHECKSUM TABLE} of a course database, or None when it can't be read."""
-    module, server = coursedata(cfg)
+    module, server = coursedata(cfg["loader"])
     try:
         return module.checksum(server, db)
     except (module.CourseDataError, module.pymysql.MySQLError):
