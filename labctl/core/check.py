@@ -163,14 +163,17 @@ def _pytest(room: Room, seats: list[Seat], workers, junit, on_progress) -> list[
     with tempfile.TemporaryDirectory(prefix="labctl-check-") as tmp:
         xml = Path(junit) if junit else Path(tmp) / "junit.xml"
         hosts = ",".join(f"ansible://{s.name}" for s in seats)  # never the switch
-        cmd = [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider",
+        # only the plugins the suite uses: the others installed here (hypothesis, textual's
+        # snapshots, ...) would cost every worker ~3 CPU-seconds of imports
+        cmd = [sys.executable, "-m", "pytest", str(SUITE), "-p", "testinfra.plugin",
+               "-p", "no:cacheprovider",
                "-o", "junit_family=xunit1", f"--rootdir={paths.PROJECT}", "-c", os.devnull,
                f"--hosts={hosts}", f"--ansible-inventory={room.inventory}",
                f"--junitxml={xml}", "-v", "--tb=short"]
         if workers > 1:
-            cmd += ["-p", "xdist", "-n", str(workers), "--dist", "loadgroup"]
+            cmd += ["-p", "xdist.plugin", "-n", str(workers), "--dist", "loadgroup"]
         env = dict(os.environ, ANSIBLE_CONFIG=str(paths.PROJECT / "ansible.cfg"),
-                   PYTHONPATH=str(paths.PROJECT))
+                   PYTHONPATH=str(paths.PROJECT), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env=env, cwd=paths.PROJECT)
         done: dict[str, int] = {}

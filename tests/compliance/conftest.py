@@ -11,6 +11,7 @@ ansible.cfg's options: host keys verified against labctl's known_hosts, the admi
 
 from __future__ import annotations
 
+import configparser
 import os
 import sys
 from pathlib import Path
@@ -36,6 +37,12 @@ def pytest_configure(config):
     # testinfra runs ansible-inventory and ssh: the ones beside this Python, with labctl's settings
     os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
     os.environ.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
+    # testinfra shares SSH masters only if their directory exists (else one connection a command)
+    cfg = configparser.ConfigParser(interpolation=None)
+    cfg.read(os.environ["ANSIBLE_CONFIG"])
+    masters = cfg.get("persistent_connection", "control_path_dir", fallback=None)
+    if masters:
+        Path(masters).expanduser().mkdir(mode=0o700, parents=True, exist_ok=True)
     if getattr(config.option, "ssh_identity_file", None) is None and paths.ADMIN_KEY.exists():
         config.option.ssh_identity_file = str(paths.ADMIN_KEY)
 
