@@ -33,10 +33,11 @@ def provisioned_room(n: int, reuse: bool = False):
     return room, vroom, time.monotonic() - t0
 
 
-def each_room(measure) -> None:
-    """Parse --sizes/--keep; for each size, measure(room, vroom, n) on a provisioned room."""
+def each_room(measure, parser=None) -> None:
+    """Parse --sizes/--keep/--reuse (and a benchmark's own options, given its parser); for
+    each size, measure(room, vroom, n, args) on a provisioned room."""
     import argparse
-    parser = argparse.ArgumentParser()
+    parser = parser or argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[12, 60])
     parser.add_argument("--keep", action="store_true", help="leave the room up afterwards")
     parser.add_argument("--reuse", action="store_true",
@@ -47,7 +48,7 @@ def each_room(measure) -> None:
         try:
             how = "already up (--reuse)" if setup is None else f"up and provisioned in {setup:.0f} s"
             print(f"\n{room.name}: {len(room.terminals)} terminals + {len(room.servers)} server {how}")
-            measure(room, vroom, n)
+            measure(room, vroom, n, args)
         finally:
             if not (args.keep or args.reuse):
                 vroom.down(purge=True)

@@ -18,7 +18,7 @@ from _room import each_room
 from labctl.core.check import run_check
 
 
-def measure(room, vroom, n: int) -> None:
+def measure(room, vroom, n: int, args) -> None:
     runs = {"labctl check (parallel)": None}
     if n <= 12:
         runs["plain testinfra (1 worker)"] = 1

@@ -38,7 +38,7 @@ def plant(room, seats) -> None:
         list(pool.map(one, seats))
 
 
-def measure(room, vroom, n: int) -> None:
+def measure(room, vroom, n: int, args) -> None:
     for method in ("profile", "reboot-restore"):
         seats = [dataclasses.replace(s, reset_method=method) for s in room.terminals]
         for seat in seats:  # the seat's runner discards its writes at a reboot, or not
