@@ -5,7 +5,7 @@
 
 For each size, a generated virtual room of N terminals is booted and provisioned
 (`labctl vlab up --provision`), then site.yml is run again, which must change
-nothing, three times in the same run:
+nothing, up to three times in the same run:
 
 - tuned: the project's ansible.cfg (Mitogen's linear strategy: one Python per host
   for the run instead of one per task; forks 64, pipelining, SSH ControlPersist,
@@ -16,8 +16,9 @@ nothing, three times in the same run:
   key that labctl verifies, the vault password, the roles path.
 
 The times and the ratios are printed (--runs picks some of the runs: at 60 seats
-the stock run alone takes most of an hour on two cores). The room is torn down afterwards unless
---keep or --reuse (measure on a room a previous benchmark left up) is given.
+the stock run alone takes most of an hour on two cores). The room is torn down
+afterwards unless --keep or --reuse (measure on a room a previous benchmark left
+up) is given.
 """
 
 from __future__ import annotations

@@ -101,9 +101,9 @@ def screenshot(host, browser: str, url: str) -> bytes:
         if browser in KEPT_PROFILE:
             home = f"$HOME/.cache/labctl-check/{browser}"
             # one check at a time uses it (flock); a profile that fails is made anew once
-            run = (f"mkdir -p {home} && cd {tmp} && HOME={home} flock {home}.lock timeout 60 "
-                   f"{command} || {{ rm -rf {home} && mkdir -p {home} && HOME={home} "
-                   f"flock {home}.lock timeout 60 {command}; }}")
+            attempt = f"HOME={home} flock {home}.lock timeout 60 {command}"
+            run = (f"mkdir -p {home} && cd {tmp} && {attempt} || "
+                   f"{{ rm -rf {home} && mkdir -p {home} && {attempt}; }}")
         else:
             run = f"cd {tmp} && HOME={tmp} timeout 60 {command}"
         out = host.run(run)
