@@ -118,13 +118,15 @@ def load(server: Server, data: Path, database: str = "shop", progress=None) -> d
 
 
 def _swap(cur, staging: str, database: str, old: str) -> None:
-    """Replace `database`'s tables by `staging`'s in one RENAME TABLE statement."""
+    """Replace `database`'s tables by `staging`'s in one RENAME TABLE statement. Its views
+    and routines stay (a view can't be renamed into another database; a view over the
+    course tables reads the new ones)."""
     cur.execute(f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4 "
                 "COLLATE utf8mb4_unicode_ci")
     cur.execute(f"DROP DATABASE IF EXISTS `{old}`")
     cur.execute(f"CREATE DATABASE `{old}`")
-    cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                (database,))
+    cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_type <> 'VIEW'", (database,))
     existing = [r[0] for r in cur.fetchall()]
     renames = [f"`{database}`.`{t}` TO `{old}`.`{t}`" for t in existing]
     renames += [f"`{staging}`.`{t}` TO `{database}`.`{t}`" for t in tables()]
@@ -173,11 +175,13 @@ def _copy_tablespaces(cur, template: str, staging: str) -> bool:
 
 
 def clone(server: Server, template: str, target: str) -> float:
-    """Make `target` a fresh copy of `template` (same schema, keys and rows); return seconds."""
+    """Make `target` a fresh copy of `template` (same schema, keys and rows, and nothing
+    else: what was in `target` before, views and routines too, is dropped); return seconds."""
     template, target = _check_name(template), _check_name(target)
     staging, old = f"{target}__loading", f"{target}__old"
     t0 = time.monotonic()
     conn = server.connect()
+    dropped = False
     try:
         with conn.cursor() as cur:
             _create_schema(cur, staging)
@@ -186,12 +190,15 @@ def clone(server: Server, template: str, target: str) -> float:
                 for table in tables():
                     cur.execute(f"INSERT INTO `{staging}`.`{table}` SELECT * FROM `{template}`.`{table}`")
             cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
+            dropped = True
+            cur.execute(f"DROP DATABASE IF EXISTS `{target}`")
             _swap(cur, staging, target, old)
     except (pymysql.MySQLError, OSError) as exc:
         with conn.cursor() as cur:
             cur.execute("UNLOCK TABLES")
             cur.execute(f"DROP DATABASE IF EXISTS `{staging}`")
-        raise CourseDataError(f"cloning {template} to {target} failed, {target} unchanged: "
+        state = "dropped, clone again" if dropped else "unchanged"
+        raise CourseDataError(f"cloning {template} to {target} failed, {target} {state}: "
                               f"{exc.args[-1]}") from None
     finally:
         conn.close()
@@ -203,11 +210,56 @@ def checksum(server: Server, database: str) -> dict[str, int]:
     conn = server.connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("CHECKSUM TABLE " + ", ".join(f"`{_check_name(database)}`.`{t}`"
-                                                      for t in tables()))
-            return {row[0].split(".", 1)[1]: row[1] for row in cur.fetchall()}
+            return _checksums(cur, database)
     finally:
         conn.close()
+
+
+def _checksums(cur, database: str) -> dict[str, int]:
+    cur.execute("CHECKSUM TABLE " + ", ".join(f"`{_check_name(database)}`.`{t}`" for t in tables()))
+    return {row[0].split(".", 1)[1]: row[1] for row in cur.fetchall()}
+
+
+_OBJECTS = """
+SELECT CONCAT(LOWER(table_type), ' ', table_name), '' FROM information_schema.tables
+ WHERE table_schema = %(db)s
+UNION ALL SELECT CONCAT('column ', table_name, '.', column_name),
+ CONCAT_WS(' ', column_type, is_nullable, column_default, extra, collation_name)
+ FROM information_schema.columns WHERE table_schema = %(db)s
+UNION ALL SELECT CONCAT('index ', table_name, '.', index_name),
+ CONCAT(IF(MIN(non_unique), '', 'unique '), GROUP_CONCAT(column_name ORDER BY seq_in_index))
+ FROM information_schema.statistics WHERE table_schema = %(db)s GROUP BY table_name, index_name
+UNION ALL SELECT CONCAT('constraint ', table_name, '.', constraint_name), constraint_type
+ FROM information_schema.table_constraints WHERE constraint_schema = %(db)s
+UNION ALL SELECT CONCAT('trigger ', trigger_name), event_object_table
+ FROM information_schema.triggers WHERE trigger_schema = %(db)s
+UNION ALL SELECT CONCAT(LOWER(routine_type), ' ', routine_name), ''
+ FROM information_schema.routines WHERE routine_schema = %(db)s
+UNION ALL SELECT CONCAT('event ', event_name), '' FROM information_schema.events
+ WHERE event_schema = %(db)s
+"""
+
+
+def fingerprint(server: Server, database: str) -> dict[str, str]:
+    """Everything a database holds, as {what: its definition}: tables, views, columns,
+    indexes, constraints, triggers, routines, events, and each course table's rows
+    ('rows orders': CHECKSUM TABLE). A copy equal to its template has an equal one."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            out = {f"rows {name}": str(value) for name, value in _checksums(cur, database).items()}
+            cur.execute(_OBJECTS, {"db": database})
+            out.update((name, value or "") for name, value in cur.fetchall())
+    finally:
+        conn.close()
+    return out
+
+
+def differences(want: dict[str, str], have: dict[str, str]) -> list[str]:
+    """What `have` (a fingerprint) holds beyond, lacks from, or changed from `want`."""
+    return ([f"extra {k}" for k in sorted(set(have) - set(want))]
+            + [f"missing {k}" for k in sorted(set(want) - set(have))]
+            + [f"changed {k}" for k in sorted(set(want) & set(have)) if want[k] != have[k]])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ import pytest
 
 from labctl.cli import main
 from labctl.coursedata.generate import CourseDataError, generate
-from labctl.coursedata.load import Server, checksum, clone, load
+from labctl.coursedata.load import Server, checksum, clone, differences, fingerprint, load
 from labctl.coursedata.localdb import private_server
 
 
@@ -168,6 +168,38 @@ def test_student_copies_are_equal_to_the_template_and_private(mariadb, shop):
         with pytest.raises(pymysql.err.OperationalError, match="denied"):
             cur.execute("SELECT COUNT(*) FROM shop.orders")
     alice.close()
+
+
+def test_a_clone_leaves_nothing_of_what_a_student_made_and_the_fingerprint_shows_it(mariadb, shop):
+    out, _ = shop
+    load(mariadb, out, "shop")
+    clone(mariadb, "shop", "carol_shop")
+    template = fingerprint(mariadb, "shop")
+    assert differences(template, fingerprint(mariadb, "carol_shop")) == []
+    conn = mariadb.connect()
+    with conn.cursor() as cur:  # what a student practising SQL makes in their own copy
+        for sql in ("CREATE VIEW carol_shop.big_orders AS SELECT * FROM carol_shop.orders",
+                    "CREATE PROCEDURE carol_shop.report() SELECT 1",
+                    "CREATE TRIGGER carol_shop.t BEFORE INSERT ON carol_shop.payments "
+                    "FOR EACH ROW SET @n = 1",
+                    "CREATE TABLE carol_shop.scratch (x INT)",
+                    "CREATE INDEX by_status ON carol_shop.orders (status)",
+                    "DROP TABLE carol_shop.after_sales",
+                    "CREATE VIEW shop.teacher_view AS SELECT COUNT(*) AS n FROM shop.orders"):
+            cur.execute(sql)
+    made = differences(template, fingerprint(mariadb, "carol_shop"))
+    for what in ("extra view big_orders", "extra procedure report", "extra trigger t",
+                 "extra base table scratch", "extra index orders.by_status",
+                 "missing base table after_sales", "changed rows after_sales"):
+        assert what in made
+    clone(mariadb, "shop", "carol_shop")
+    assert differences(template, fingerprint(mariadb, "carol_shop")) == []
+    load(mariadb, out, "shop")  # a reload keeps the teacher's view, over the new tables
+    with conn.cursor() as cur:
+        cur.execute("SELECT n FROM shop.teacher_view")
+        assert cur.fetchone()[0] > 0
+        cur.execute("DROP VIEW shop.teacher_view")
+    conn.close()
 
 
 def test_wrong_credentials_are_one_clear_error(mariadb):
