@@ -30,7 +30,12 @@ setsid nohup sleep 1000 >/dev/null 2>&1 < /dev/null &
 HOME=$HOME timeout 60 firefox-esr --headless --screenshot $HOME/shot.png http://10.78.0.10/test/ >/dev/null 2>&1
 """
 PLANT_DB = ("sudo mysql -e 'DROP TABLE student_shop.after_sales; CREATE DATABASE student_extra; "
-            "CREATE TABLE student_practice.t (x INT)'")
+            "CREATE TABLE student_practice.t (x INT); "
+            "CREATE VIEW student_shop.my_orders AS SELECT * FROM student_shop.orders; "
+            "CREATE PROCEDURE student_shop.my_report() SELECT 1'")
+OBJECTS = ("sudo mysql -N -e \"SELECT table_name FROM information_schema.views WHERE table_schema = "
+           "'student_shop' UNION SELECT routine_name FROM information_schema.routines "
+           "WHERE routine_schema = 'student_shop'\"")
 
 
 def as_student(connector, seat, script):
@@ -59,6 +64,7 @@ def assert_clean(connector, seat):
         "at": "! sudo atq | grep -w student",
         "extra db": "! sudo mysql -e 'USE student_extra'",
         "practice": "test -z \"$(sudo mysql -N -e 'SHOW TABLES FROM student_practice')\"",
+        "views and routines": f"test -z \"$({OBJECTS})\"",
     }
     for what, command in checks.items():
         out = ssh(connector, seat, command)
@@ -84,6 +90,12 @@ def test_reset_playbook_and_labctl_reset_restore_everything(provisioned, connect
     assert_clean(connector, it02)
     logged = audit.events("itest", "it02", limit=1)[0]
     assert (logged.action, logged.outcome) == ("reset", "ok")
+
+    # the verification is not blind to what a student makes in a database besides rows
+    assert ssh(connector, it02, "sudo mysql -e 'CREATE PROCEDURE student_shop.p() SELECT 1'").ok
+    out = ssh(connector, it02, "sudo /usr/local/sbin/lab-reset verify")
+    assert out.exit_status == 1 and "extra procedure p" in out.stdout, out.stdout
+    assert ssh(connector, it02, "sudo mysql -e 'DROP PROCEDURE student_shop.p'").ok
 
 
 def open_student_session(connector, seat):

@@ -18,6 +18,7 @@ JSON object: {"ok": bool, "action": ..., "problems": [...], "seconds": {...}}. E
 when ok, 1 when the verification failed, 3 when refused (a student is logged in).
 """
 
+import atexit
 import functools
 import hashlib
 import json
@@ -37,16 +38,35 @@ def sh(*cmd, check=False, input=None):
     return subprocess.run(cmd, capture_output=True, text=True, check=check, input=input)
 
 
+@functools.lru_cache(maxsize=None)
+def _mysql():
+    """One connection as root over the server's socket, for the whole run (not a client
+    program started per statement)."""
+    try:
+        import pymysql
+    except ImportError:
+        raise RuntimeError("python3-pymysql is missing: apply lab_mysql (terminals.yml)") from None
+    conn = pymysql.connect(user="root", unix_socket=MYSQL_SOCKET, autocommit=True,
+                           charset="utf8mb4", connect_timeout=10)
+    atexit.register(lambda: conn.open and conn.close())  # not an "aborted connection" logged
+    return pymysql, conn
+
+
 def mysql(sql, check=True):
-    out = sh("mysql", "--protocol=socket", "-N", "-B", "-e", sql, check=False)
-    if check and out.returncode:
-        raise RuntimeError(f"mysql: {out.stderr.strip()}")
-    return [line.split("\t") for line in out.stdout.splitlines()]
+    pymysql, conn = _mysql()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return [[str(v) for v in row] for row in cur.fetchall()]
+    except pymysql.MySQLError as exc:
+        if check:
+            raise RuntimeError(f"mysql: {exc.args[-1]}") from None
+        return []
 
 
 @functools.lru_cache(maxsize=None)
 def coursedata(loader):
-    """The course data's own module (clone, checksum: lab_coursedata's loader) and the
+    """The course data's own module (clone, fingerprint: lab_coursedata's loader) and the
     server, imported once into this process: no Python started per database."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("coursedata_load", loader)
@@ -60,9 +80,13 @@ def wait_mysql(seconds=90):
     """After a boot, SSH answers before MariaDB does: wait for it (or say it is down)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if sh("mysqladmin", "--protocol=socket", "ping").returncode == 0:
+        try:
+            _mysql()
             return
-        time.sleep(0.5)
+        except RuntimeError:
+            raise
+        except Exception:  # noqa: BLE001 - any of pymysql's errors: not up yet
+            time.sleep(0.5)
     raise RuntimeError(f"the MySQL server did not answer within {seconds} s")
 
 
@@ -192,18 +216,19 @@ def tree(root: Path):
     return out
 
 
-def checksum(db, cfg):
-    """{table: CHECKSUM TABLE} of a course database, or None when it can't be read."""
+def fingerprint(db, cfg):
+    """Everything a course database holds (tables, views, columns, indexes, triggers,
+    routines, events, each table's CHECKSUM TABLE), or None when it can't be read."""
     module, server = coursedata(cfg["loader"])
     try:
-        return module.checksum(server, db)
+        return module.fingerprint(server, db)
     except (module.CourseDataError, module.pymysql.MySQLError):
         return None
 
 
 def verify(cfg):
     problems = []
-    templates = {}  # template -> its checksums, computed once per verification
+    templates = {}  # template -> its fingerprint, computed once per verification
     for user in cfg["students"]:
         try:
             entry = pwd.getpwnam(user)
@@ -243,11 +268,15 @@ def verify(cfg):
                     continue
                 if template:
                     if template not in templates:
-                        templates[template] = checksum(template, cfg)
+                        templates[template] = fingerprint(template, cfg)
                     if templates[template] is None:
                         problems.append(f"{user}: cannot read the template {template}")
-                    elif checksum(db, cfg) != templates[template]:
-                        problems.append(f"{user}: {db} differs from its template {template}")
+                        continue
+                    module, _ = coursedata(cfg["loader"])
+                    diff = module.differences(templates[template], fingerprint(db, cfg) or {})
+                    if diff:
+                        problems.append(f"{user}: {db} differs from its template {template}: "
+                                        f"{', '.join(diff[:5])}{' …' if len(diff) > 5 else ''}")
                 elif mysql(f"SHOW TABLES FROM `{db}`"):
                     problems.append(f"{user}: {db} is not empty")
     return problems
