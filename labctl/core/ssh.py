@@ -5,6 +5,7 @@ Errors are mapped to labctl's own, each with a message a technician can act on.
 
 from __future__ import annotations
 
+import logging
 import random
 import socket
 import time
@@ -15,6 +16,10 @@ import paramiko
 
 from labctl.core import paths
 from labctl.core.errors import ConnectError, HostKeyError
+
+# paramiko logs a seat that is still booting as a traceback, which Python prints on stderr
+# when nothing handles it; labctl reports such a seat itself, once, in words
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
