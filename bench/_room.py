@@ -15,6 +15,29 @@ from labctl.vlab.provision import provision  # noqa: E402
 from labctl.vlab.room import VirtualRoom  # noqa: E402
 
 
+def cpu_now() -> tuple[float, float]:
+    """(CPU seconds the whole machine has spent working, all cores; those of this process
+    and its finished children): the controller's share is the second, the seats' the rest."""
+    import resource
+
+    import psutil
+    t = psutil.cpu_times()
+    machine = t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0)
+    own = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
+    return machine, own
+
+
+def cpu_split(before: tuple[float, float], wall: float, per: int, unit: str) -> str:
+    """Where the CPU went since `before` (cpu_now()), also per `unit` (per of them)."""
+    import os
+    machine, own = (b - a for a, b in zip(before, cpu_now()))
+    seats = machine - own
+    return (f"CPU: controller {own:.1f} s ({1000 * own / max(per, 1):.0f} ms a {unit}), seats "
+            f"{seats:.1f} s ({1000 * seats / max(per, 1):.0f} ms a {unit}); "
+            f"{machine / wall:.1f} of {os.cpu_count()} cores busy")
+
+
 def provisioned_room(n: int, reuse: bool = False):
     """(room, vroom, seconds to provision): the demo room generated with N terminals.
     With reuse, the room a previous benchmark left up (--keep) is taken as it is."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from _room import each_room
+from _room import cpu_now, cpu_split, each_room
 
 from labctl.core.check import run_check
 
@@ -24,11 +24,12 @@ def measure(room, vroom, n: int, args) -> None:
         runs["plain testinfra (1 worker)"] = 1
     figures = {}
     for name, workers in runs.items():
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), cpu_now()
         report = run_check(room, workers=workers, record=False)
         figures[name] = time.monotonic() - t0
         print(f"  {name:28} {figures[name]:6.1f} s  {len(report.results)} results, "
-              f"{len(report.failures)} failed, {len(room.seats)} seats")
+              f"{len(report.failures)} failed, {len(room.seats)} seats\n"
+              f"    {cpu_split(cpu0, figures[name], len(room.seats), 'seat')}", flush=True)
         costs: dict[str, float] = {}
         for r in report.results:
             costs[r.control] = costs.get(r.control, 0.0) + r.seconds

@@ -24,12 +24,10 @@ up) is given.
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 
-import psutil
-from _room import each_room
+from _room import cpu_now, cpu_split, each_room
 
 from labctl.core import paths
 from labctl.core.playbook import run_playbook
@@ -46,26 +44,15 @@ ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=
 """
 
 
-def busy() -> float:
-    """CPU seconds the whole machine has spent working (all cores)."""
-    t = psutil.cpu_times()
-    return t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0)
-
-
 def timed(room, env=None) -> tuple[float, int, bool]:
     """(wall s, changed, succeeded); prints where the CPU went: Ansible (the controller:
     ansible-playbook, its workers and their ssh) and the rest, i.e. the seats."""
-    t0, cpu0 = time.monotonic(), busy()
-    own0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0, cpu0 = time.monotonic(), cpu_now()
     result = run_playbook(room.inventory, "site.yml", env=env)
-    wall, own = time.monotonic() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
-    controller = own.ru_utime + own.ru_stime - own0.ru_utime - own0.ru_stime
-    seats = busy() - cpu0 - controller
+    wall = time.monotonic() - t0
     tasks = sum(r.ok for r in result.recap.values())  # tasks that ran on a host (changed or not)
-    print(f"  {wall:6.1f} s wall, {tasks} host-tasks run; CPU: controller {controller:.0f} s "
-          f"({1000 * controller / max(tasks, 1):.0f} ms a host-task), seats {seats:.0f} s "
-          f"({1000 * seats / max(tasks, 1):.0f} ms a host-task); "
-          f"{(controller + seats) / wall:.1f} of {psutil.cpu_count()} cores busy", flush=True)
+    print(f"  {wall:6.1f} s wall, {tasks} host-tasks run; "
+          f"{cpu_split(cpu0, wall, tasks, 'host-task')}", flush=True)
     return wall, result.changed, result.succeeded
 
 

@@ -1,6 +1,6 @@
 """Benchmark: wall time to reset 12 and 60 seats, per method.
 
-    sudo .venv/bin/python bench/reset.py [--sizes 12 60] [--keep]
+    sudo .venv/bin/python bench/reset.py [--sizes 12 60] [--methods profile] [--keep | --reuse]
 
 For each size it boots and provisions a generated room, plants a student's work on
 every terminal (files in home and /tmp, a crontab, a dropped table), then times
@@ -16,9 +16,9 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from _room import each_room
+from _room import cpu_now, cpu_split, each_room
 
-from labctl.core.reset import reset_seats
+from labctl.core.reset import METHODS, reset_seats
 from labctl.core.ssh import Connector, run
 
 PLANT = ("sudo -u student sh -c 'mkdir -p ~/work && echo x > ~/work/a.sql && echo y > /tmp/m && "
@@ -39,22 +39,26 @@ def plant(room, seats) -> None:
 
 
 def measure(room, vroom, n: int, args) -> None:
-    for method in ("profile", "reboot-restore"):
+    for method in args.methods:
         seats = [dataclasses.replace(s, reset_method=method) for s in room.terminals]
         for seat in seats:  # the seat's runner discards its writes at a reboot, or not
             vroom.set_reset_method(seat, method)
         plant(room, seats)
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), cpu_now()
         results = reset_seats(room, seats, force=True, action="bench-reset")
         wall = time.monotonic() - t0
         ok = sum(r.outcome == "ok" for r in results)
         print(f"  {method:15} {wall:6.1f} s for {len(seats)} seats  (slowest seat "
               f"{max(r.seconds for r in results):.1f} s, median "
-              f"{statistics.median(r.seconds for r in results):.1f} s); {ok} verified clean")
+              f"{statistics.median(r.seconds for r in results):.1f} s); {ok} verified clean\n"
+              f"  {'':15} {cpu_split(cpu0, wall, len(seats), 'seat')}", flush=True)
         bad = [f"{r.seat}: {r.reason}" for r in results if r.outcome != "ok"][:3]
         if bad:
             print("    " + "\n    ".join(bad))
 
 
 if __name__ == "__main__":
-    each_room(measure)
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    each_room(measure, parser)
