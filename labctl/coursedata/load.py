@@ -256,10 +256,14 @@ def fingerprint(server: Server, database: str) -> dict[str, str]:
 
 
 def differences(want: dict[str, str], have: dict[str, str]) -> list[str]:
-    """What `have` (a fingerprint) holds beyond, lacks from, or changed from `want`."""
-    return ([f"extra {k}" for k in sorted(set(have) - set(want))]
-            + [f"missing {k}" for k in sorted(set(want) - set(have))]
-            + [f"changed {k}" for k in sorted(set(want) & set(have)) if want[k] != have[k]])
+    """What `have` (a fingerprint) holds beyond, lacks from, or changed from `want`: whole
+    objects (a table, a view, a routine) first, then their parts (columns, indexes)."""
+    def order(key):
+        return key.startswith(("column ", "index ", "constraint ")), key
+    return ([f"extra {k}" for k in sorted(set(have) - set(want), key=order)]
+            + [f"missing {k}" for k in sorted(set(want) - set(have), key=order)]
+            + [f"changed {k}" for k in sorted(set(want) & set(have), key=order)
+               if want[k] != have[k]])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -272,8 +272,11 @@ def verify(cfg):
                     if templates[template] is None:
                         problems.append(f"{user}: cannot read the template {template}")
                         continue
-                    module, _ = coursedata(cfg["loader"])
-                    diff = module.differences(templates[template], fingerprint(db, cfg) or {})
+                    have = fingerprint(db, cfg)
+                    if have is None:
+                        problems.append(f"{user}: cannot read {db}")
+                        continue
+                    diff = coursedata(cfg["loader"])[0].differences(templates[template], have)
                     if diff:
                         problems.append(f"{user}: {db} differs from its template {template}: "
                                         f"{', '.join(diff[:5])}{' …' if len(diff) > 5 else ''}")
