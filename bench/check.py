@@ -1,6 +1,6 @@
 """Benchmark: the time of a full compliance check (`labctl check`) of 12 and 60 seats.
 
-    sudo .venv/bin/python bench/check.py [--sizes 12 60] [--keep | --reuse]
+    .venv/bin/python bench/check.py [--sizes 12 60] [--keep | --reuse]  (as root)
 
 For each size it boots and provisions a generated room (cached layers make repeats
 fast), then times a full check with labctl's defaults (pytest-xdist workers, one

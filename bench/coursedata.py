@@ -1,6 +1,6 @@
 """Benchmark: course data generation and load rates, and resetting 60 students' databases.
 
-    sudo .venv/bin/python bench/coursedata.py [--scale 1] [--students 60]
+    .venv/bin/python bench/coursedata.py [--scale 1] [--students 60]  (as root)
 
 Generates the shop at the given scale (rows/s), loads it into a private MariaDB
 server started for the run (rows/s), then resets N students' databases from the

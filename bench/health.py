@@ -1,7 +1,7 @@
 """Benchmark: one health sweep of a room, with persistent connections against a new SSH
 connection per poll, side by side in one run.
 
-    sudo .venv/bin/python bench/health.py [--sizes 12 60] [--sweeps 10]
+    .venv/bin/python bench/health.py [--sizes 12 60] [--sweeps 10]  (as root)
 
 For each size it boots a generated room of N terminals (plus the server), then runs
 `--sweeps` sweeps with labctl's pool (one connection per seat kept open) and as many

@@ -1,6 +1,6 @@
 """Benchmark: a no-op re-run of site.yml, the project's tuned settings against stock Ansible.
 
-    sudo .venv/bin/python bench/provision.py [--sizes 12 60] [--keep | --reuse]
+    .venv/bin/python bench/provision.py [--sizes 12 60] [--keep | --reuse]  (as root)
                                              [--runs tuned linear stock]
 
 For each size, a generated virtual room of N terminals is booted and provisioned

@@ -1,6 +1,6 @@
 """Benchmark: wall time to reset 12 and 60 seats, per method.
 
-    sudo .venv/bin/python bench/reset.py [--sizes 12 60] [--methods profile] [--keep | --reuse]
+    .venv/bin/python bench/reset.py [--sizes 12 60] [--methods profile] [--keep | --reuse]  (as root)
 
 For each size it boots and provisions a generated room, plants a student's work on
 every terminal (files in home and /tmp, a crontab, a dropped table), then times

@@ -1,6 +1,6 @@
 """Benchmark: seconds until every seat of a virtual room answers SSH, and memory per seat.
 
-    sudo .venv/bin/python bench/vlab_boot.py [--sizes 12 60]
+    .venv/bin/python bench/vlab_boot.py [--sizes 12 60]  (as root)
 
 For each size it brings up a generated room of N terminals (plus the server),
 times `up` until every seat answers SSH with its login banner, measures the
