@@ -151,6 +151,8 @@ def run_check(room: Room, seats: list[Seat] | None = None, workers: int | None =
                for name, why in dead.items()]
     if alive:
         results += _pytest(room, alive, workers, junit, on_progress)
+    order = {s.name: i for i, s in enumerate(seats)}  # the room's order, not the finishing one
+    results.sort(key=lambda r: order.get(r.seat, len(order)))
     report = CheckReport(room.name, run_id, results, time.monotonic() - start, junit)
     if record:
         audit.record_checks(room.name, run_id, [(r.seat, r.control, r.test, r.outcome,
