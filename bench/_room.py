@@ -1,10 +1,15 @@
-"""Shared by the benchmarks: a generated room of N terminals, booted and provisioned."""
+"""Shared by the benchmarks: a generated room of N terminals, booted and provisioned, and
+where the CPU went while one was measured."""
 
 from __future__ import annotations
 
+import os
+import resource
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -18,9 +23,6 @@ from labctl.vlab.room import VirtualRoom  # noqa: E402
 def cpu_now() -> tuple[float, float]:
     """(CPU seconds the whole machine has spent working, all cores; those of this process
     and its finished children): the controller's share is the second, the seats' the rest."""
-    import resource
-
-    import psutil
     t = psutil.cpu_times()
     machine = t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0)
     own = sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
@@ -29,8 +31,7 @@ def cpu_now() -> tuple[float, float]:
 
 
 def cpu_split(before: tuple[float, float], wall: float, per: int, unit: str) -> str:
-    """Where the CPU went since `before` (cpu_now()), also per `unit` (per of them)."""
-    import os
+    """Where the CPU went since `before` (from cpu_now()), in all and per `unit` (`per` of them)."""
     machine, own = (b - a for a, b in zip(before, cpu_now()))
     seats = machine - own
     return (f"CPU: controller {own:.1f} s ({1000 * own / max(per, 1):.0f} ms a {unit}), seats "

@@ -1,7 +1,7 @@
 """Benchmark: a no-op re-run of site.yml, the project's tuned settings against stock Ansible.
 
-    .venv/bin/python bench/provision.py [--sizes 12 60] [--keep | --reuse]  (as root)
-                                             [--runs tuned linear stock]
+    .venv/bin/python bench/provision.py [--sizes 12 60] [--keep | --reuse]
+                                        [--runs tuned linear stock]  (as root)
 
 For each size, a generated virtual room of N terminals is booted and provisioned
 (`labctl vlab up --provision`), then site.yml is run again, which must change
