@@ -15,3 +15,4 @@ IMAGES = STATE / "images"
 ROOMS = STATE / "rooms"
 GENERATED = STATE / "generated"
 AUDIT_DB = STATE / "audit.sqlite"
+SSH_MASTERS = Path("/run/labctl-cp")  # control_path_dir: SSH masters, by address

@@ -413,7 +413,7 @@ class VirtualRoom:
         self._kill_orphans(seats)
         for seat in seats:
             # Ansible's SSH master for a seat that is gone would answer for its successor
-            for master in Path("/run/labctl-cp").glob(f"{seat.ip}-*"):
+            for master in paths.SSH_MASTERS.glob(f"{seat.ip}-*"):
                 master.unlink(missing_ok=True)
             root = self.seat_dir(seat) / "root"
             if is_mounted(root):
