@@ -86,7 +86,7 @@ def _link_exists(name: str, netns: str | None = None) -> bool:
     return _ip(*args, "link", "show", name, check=False).returncode == 0
 
 
-def ssh_answers(ip: str, timeout: float = 0.5) -> bool:
+def ssh_answers(ip: str, timeout: float = 2.0) -> bool:
     """True when an sshd answers with its banner on port 22."""
     return banner_problem(ip, timeout) is None
 
