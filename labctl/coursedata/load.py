@@ -174,25 +174,60 @@ def _copy_tablespaces(cur, template: str, staging: str) -> bool:
     return True
 
 
-def clone(server: Server, template: str, target: str) -> float:
+def _stage(cur, template: str, staging: str) -> None:
+    _create_schema(cur, staging)
+    cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
+    if not _copy_tablespaces(cur, template, staging):
+        for table in tables():
+            cur.execute(f"INSERT INTO `{staging}`.`{table}` SELECT * FROM `{template}`.`{table}`")
+    cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
+
+
+def prepare(server: Server, template: str, name: str) -> float:
+    """Make `name` a fresh copy of `template` now, for a later clone(prepared=name) to swap
+    in within moments (the copying, the slow part, done beforehand); return seconds."""
+    template, name = _check_name(template), _check_name(name)
+    t0 = time.monotonic()
+    conn = server.connect()
+    try:
+        with conn.cursor() as cur:
+            try:
+                _stage(cur, template, name)
+            except (pymysql.MySQLError, OSError) as exc:
+                cur.execute("UNLOCK TABLES")
+                cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+                raise CourseDataError(f"preparing a copy of {template} as {name} failed: "
+                                      f"{exc.args[-1]}") from None
+    finally:
+        conn.close()
+    return time.monotonic() - t0
+
+
+def clone(server: Server, template: str, target: str, prepared: str | None = None) -> float:
     """Make `target` a fresh copy of `template` (same schema, keys and rows, and nothing
-    else: what was in `target` before, views and routines too, is dropped); return seconds."""
+    else: what was in `target` before, views and routines too, is dropped); return seconds.
+
+    With `prepared` (a copy prepare() made of `template`), its tables are moved in and it is
+    gone; if it lacks a table, the copy is made now as without it."""
     template, target = _check_name(template), _check_name(target)
-    staging, old = f"{target}__loading", f"{target}__old"
+    staging = _check_name(prepared) if prepared else f"{target}__loading"
     t0 = time.monotonic()
     conn = server.connect()
     dropped = False
     try:
         with conn.cursor() as cur:
-            _create_schema(cur, staging)
-            cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
-            if not _copy_tablespaces(cur, template, staging):
-                for table in tables():
-                    cur.execute(f"INSERT INTO `{staging}`.`{table}` SELECT * FROM `{template}`.`{table}`")
-            cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
+            if prepared:
+                cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s"
+                            " AND table_type = 'BASE TABLE'", (staging,))
+                prepared = cur.fetchone()[0] == len(tables())
+            if not prepared:
+                _stage(cur, template, staging)
             dropped = True
             cur.execute(f"DROP DATABASE IF EXISTS `{target}`")
-            _swap(cur, staging, target, old)
+            cur.execute(f"CREATE DATABASE `{target}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            cur.execute("RENAME TABLE " + ", ".join(f"`{staging}`.`{t}` TO `{target}`.`{t}`"
+                                                    for t in tables()))
+            cur.execute(f"DROP DATABASE `{staging}`")
     except (pymysql.MySQLError, OSError) as exc:
         with conn.cursor() as cur:
             cur.execute("UNLOCK TABLES")

@@ -1,7 +1,10 @@
 """The between-classes reset on the test room: everything a student left is gone and
 proved gone; a logged-in student stops it without --force; a seat dying in the middle
-fails alone and a second reset completes it; reboot-restore discards changes under /usr."""
+fails alone and a second reset completes it; reboot-restore discards changes under /usr;
+the student's next database copy is made beforehand and swapped in, and one that no longer
+equals its template is not trusted."""
 
+import json
 import threading
 import time
 
@@ -98,6 +101,40 @@ def test_reset_playbook_and_labctl_reset_restore_everything(provisioned, connect
     assert ssh(connector, it02, "sudo mysql -e 'DROP PROCEDURE student_shop.p'").ok
 
 
+def lab_reset(connector, seat, action):
+    out = ssh(connector, seat, f"sudo /usr/local/sbin/lab-reset {action}")
+    return out.exit_status, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def databases(connector, seat):
+    return set(ssh(connector, seat, "sudo mysql -N -e 'SHOW DATABASES'").stdout.split())
+
+
+def test_the_next_copy_is_prepared_beforehand_and_a_stale_one_is_not_trusted(provisioned, connector):
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it01")
+    assert lab_reset(connector, seat, "prepare")[0] == 0  # made by the role, or now
+    status, out = lab_reset(connector, seat, "prepare")
+    assert status == 0 and out["changed"] == [], f"a copy equal to the template was remade: {out}"
+    assert "_next_student_shop" in databases(connector, seat)
+
+    plant(connector, seat)
+    status, out = lab_reset(connector, seat, "reset --force")
+    assert status == 0 and out["prepared"] == ["student_shop"], out
+    assert_clean(connector, seat)
+    assert "_next_student_shop" not in databases(connector, seat), "the copy was not moved in"
+    timer = ssh(connector, seat, "systemctl show -p ActiveState lab-reset-prepare.timer").stdout
+    assert "ActiveState=active" in timer, "nothing will make the next copy"
+    status, out = lab_reset(connector, seat, "prepare")
+    assert status == 0 and out["changed"] == ["_next_student_shop"], out
+
+    # a copy that no longer equals its template (changed after it was made) is not kept
+    assert ssh(connector, seat, "sudo mysql -e 'DELETE FROM _next_student_shop.after_sales'").ok
+    status, out = lab_reset(connector, seat, "reset --force")
+    assert status == 0 and out["copied_again"] == ["student_shop"], out
+    assert_clean(connector, seat)
+
+
 def open_student_session(connector, seat):
     """A real login: the student over SSH with a key, holding a terminal open."""
     assert ssh(connector, seat, "sudo install -d -m 700 -o student -g student /home/student/.ssh && "
@@ -149,7 +186,7 @@ def test_a_seat_dying_mid_reset_fails_alone_and_a_second_reset_completes_it(prov
     worker = threading.Thread(target=lambda: results.update(
         {r.seat: r for r in reset_seats(room, [it01, it02, it03])}))
     worker.start()
-    assert wait_for(lambda: ssh(connector, it02, "pgrep -f lab-reset").ok, 30, 0.05), \
+    assert wait_for(lambda: ssh(connector, it02, "pgrep -f 'lab-reset reset'").ok, 30, 0.05), \
         "the reset never started on it02"
     vroom.stop_seat(it02)
     worker.join(120)

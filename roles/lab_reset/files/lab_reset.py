@@ -9,6 +9,9 @@ playbooks/reset.yml and by `labctl reset` (the one implementation of both).
                                 then verify; refuses while a student is logged in
                                 unless --force
     lab-reset verify            only the verification
+    lab-reset prepare           make each student's next database copy now, hidden from the
+                                student (run by lab-reset-prepare.timer after a reset and a
+                                boot, and by the role): the next reset only swaps it in
     lab-reset init [--check]    build the golden home (/etc/skel and the room's files),
                                 and give each student's home the golden files it lacks
                                 (nothing is removed); run by the role at provisioning
@@ -19,6 +22,7 @@ when ok, 1 when the verification failed, 3 when refused (a student is logged in)
 """
 
 import atexit
+import fcntl
 import functools
 import hashlib
 import json
@@ -32,6 +36,7 @@ from pathlib import Path
 CONFIG = Path(os.environ.get("LAB_RESET_CONFIG", "/etc/lab-reset.json"))
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
 MYSQL_SOCKET = "/run/mysqld/mysqld.sock"
+LOCK = "/run/lab-reset.lock"
 
 
 def sh(*cmd, check=False, input=None):
@@ -136,7 +141,49 @@ def restore_home(user, skel):
     home.chmod(0o700)
 
 
-def restore_databases(user, cfg):
+def prepared_name(db):
+    """Where the next copy of a student's database waits: outside the student's grant
+    (`<student>\\_%`), so the student can neither see nor change it."""
+    return f"_next_{db}"
+
+
+def templated(cfg):
+    """(student, database, template) of every database restored from a template."""
+    if not cfg.get("mysql"):
+        return []
+    return [(user, f"{user}_{name}", template) for user in cfg["students"]
+            for name, template in cfg["databases"].items() if template]
+
+
+def prepare(cfg):
+    """Make each templated database's next copy unless one equal to the template waits;
+    return what was made."""
+    made = []
+    if not templated(cfg):
+        return made
+    wait_mysql()
+    module, server = coursedata(cfg["loader"])
+    templates = {}
+    for _, db, template in templated(cfg):
+        if template not in templates:
+            templates[template] = fingerprint(template, cfg)
+        name = prepared_name(db)
+        if templates[template] is not None and fingerprint(name, cfg) == templates[template]:
+            continue
+        try:
+            module.prepare(server, template, name)
+        except module.CourseDataError as exc:
+            raise RuntimeError(str(exc)) from None
+        if fingerprint(name, cfg) != templates[template]:
+            mysql(f"DROP DATABASE IF EXISTS `{name}`")
+            raise RuntimeError(f"the copy {name} of {template} differs from it: dropped")
+        made.append(name)
+    return made
+
+
+def restore_databases(user, cfg, from_prepared):
+    """Drop the student's databases; each templated one comes back as its prepared copy
+    (named in from_prepared) if there is one, else as a copy of the template made now."""
     if not cfg.get("mysql"):
         return
     wait_mysql()
@@ -150,10 +197,16 @@ def restore_databases(user, cfg):
         db = f"{user}_{name}"
         if template:
             module, server = coursedata(cfg["loader"])
+            name = prepared_name(db) if from_prepared is not None else None
+            if name and mysql("SELECT COUNT(*) FROM information_schema.tables WHERE table_type = "
+                              f"'BASE TABLE' AND table_schema = '{name}'") != [[str(len(module.tables()))]]:
+                name = None  # none, or not whole: clone copies the template now
             try:
-                module.clone(server, template, db)
+                module.clone(server, template, db, prepared=name)
             except module.CourseDataError as exc:
                 raise RuntimeError(str(exc)) from None
+            if name:
+                from_prepared.add(db)
         else:
             mysql(f"DROP DATABASE IF EXISTS `{db}`")
             mysql(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
@@ -226,7 +279,9 @@ def fingerprint(db, cfg):
         return None
 
 
-def verify(cfg):
+def verify(cfg, differing=None):
+    """What is not clean, as sentences; the databases that differ from their templates are
+    also added to `differing`."""
     problems = []
     templates = {}  # template -> its fingerprint, computed once per verification
     for user in cfg["students"]:
@@ -278,6 +333,8 @@ def verify(cfg):
                         continue
                     diff = coursedata(cfg["loader"])[0].differences(templates[template], have)
                     if diff:
+                        if differing is not None:
+                            differing.add(db)
                         problems.append(f"{user}: {db} differs from its template {template}: "
                                         f"{', '.join(diff[:5])}{' …' if len(diff) > 5 else ''}")
                 elif mysql(f"SHOW TABLES FROM `{db}`"):
@@ -307,12 +364,22 @@ def main(argv):
         result["ok"] = True
         print(json.dumps(result, ensure_ascii=False))
         return 0
+    if action in ("reset", "prepare"):
+        lock = open(LOCK, "w")  # noqa: SIM115 - held until the process ends
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one reset or preparation at a time on a seat
+    if action == "prepare":
+        result["changed"] = []
+        step("prepare", lambda: result["changed"].extend(prepare(cfg)))
+        result["ok"] = not result["problems"]
+        print(json.dumps(result))
+        return 0 if result["ok"] else 1
     logged_in = sessions(students)
     result["sessions"] = logged_in
     if action == "sessions":
         result["ok"] = True
         print(json.dumps(result))
         return 0
+    from_prepared = set()  # databases restored from their prepared copy
     if action == "reset":
         if logged_in and not force:
             result["refused"] = "a student is logged in: " + "; ".join(
@@ -325,18 +392,30 @@ def main(argv):
             step(f"{user}:jobs", clear_jobs, user)
             step(f"{user}:scratch", clear_scratch, uid)
             step(f"{user}:home", restore_home, user, cfg["skel"])
-            step(f"{user}:databases", restore_databases, user, cfg)
+            step(f"{user}:databases", restore_databases, user, cfg, from_prepared)
     elif action != "verify":
-        print(f"lab-reset: unknown action {action!r} (sessions, reset, verify)", file=sys.stderr)
+        print(f"lab-reset: unknown action {action!r} (sessions, reset, verify, prepare)",
+              file=sys.stderr)
         return 2
     t = time.monotonic()
     try:
         if cfg.get("mysql"):
             wait_mysql()
-        result["problems"] += verify(cfg)
+        differing = set()
+        problems = verify(cfg, differing)
+        stale = sorted(differing & from_prepared)  # prepared before the template changed
+        if stale:
+            result["copied_again"] = stale
+            for user in sorted({u for u, db, _ in templated(cfg) if db in stale}):
+                step(f"{user}:databases again", restore_databases, user, cfg, None)
+            problems = verify(cfg)
+        result["problems"] += problems
     except (OSError, RuntimeError, KeyError, subprocess.CalledProcessError) as exc:
         result["problems"].append(f"verify: {str(getattr(exc, 'stderr', None) or exc).strip()[-300:]}")
     result["seconds"]["verify"] = round(time.monotonic() - t, 3)
+    result["prepared"] = sorted(from_prepared)
+    if action == "reset" and templated(cfg):  # the next copies, once the break's work is done
+        sh("systemctl", "restart", "--no-block", "lab-reset-prepare.timer")
     result["seconds"]["total"] = round(time.monotonic() - start, 3)
     result["ok"] = not result["problems"]
     print(json.dumps(result))
