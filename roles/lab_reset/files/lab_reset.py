@@ -197,15 +197,16 @@ def restore_databases(user, cfg, from_prepared):
         db = f"{user}_{name}"
         if template:
             module, server = coursedata(cfg["loader"])
-            name = prepared_name(db) if from_prepared is not None else None
-            if name and mysql("SELECT COUNT(*) FROM information_schema.tables WHERE table_type = "
-                              f"'BASE TABLE' AND table_schema = '{name}'") != [[str(len(module.tables()))]]:
-                name = None  # none, or not whole: clone copies the template now
+            ready = prepared_name(db) if from_prepared is not None else None
+            whole = [[str(len(module.tables()))]]
+            if ready and mysql("SELECT COUNT(*) FROM information_schema.tables WHERE table_type "
+                               f"= 'BASE TABLE' AND table_schema = '{ready}'") != whole:
+                ready = None  # none, or not whole: clone copies the template now
             try:
-                module.clone(server, template, db, prepared=name)
+                module.clone(server, template, db, prepared=ready)
             except module.CourseDataError as exc:
                 raise RuntimeError(str(exc)) from None
-            if name:
+            if ready:
                 from_prepared.add(db)
         else:
             mysql(f"DROP DATABASE IF EXISTS `{db}`")
