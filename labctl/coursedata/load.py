@@ -27,7 +27,7 @@ except ImportError:  # run on a seat by the lab_coursedata role, without labctl 
         exit_code = 2
 
 SCHEMA = Path(__file__).with_name("schema.sql")
-NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,48}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,12 @@ def _statements() -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def _check_name(name: str) -> str:
-    if not NAME_RE.match(name):
-        raise CourseDataError(f"database name {name!r}: use letters, digits and _ only")
+def _check_name(name: str, longest: int = 48) -> str:
+    """A database name as given: 48 characters at most, leaving room in MariaDB's 64 for
+    the suffixes and prefixes of the databases made beside it (`__loading`, `_next_`)."""
+    if not (NAME_RE.match(name) and len(name) <= longest):
+        raise CourseDataError(f"database name {name!r}: use letters, digits and _ only, "
+                              f"{longest} at most")
     return name
 
 
@@ -186,7 +189,7 @@ def _stage(cur, template: str, staging: str) -> None:
 def prepare(server: Server, template: str, name: str) -> float:
     """Make `name` a fresh copy of `template` now, for a later clone(prepared=name) to swap
     in within moments (the copying, the slow part, done beforehand); return seconds."""
-    template, name = _check_name(template), _check_name(name)
+    template, name = _check_name(template), _check_name(name, 64)
     t0 = time.monotonic()
     conn = server.connect()
     try:
@@ -210,7 +213,7 @@ def clone(server: Server, template: str, target: str, prepared: str | None = Non
     With `prepared` (a copy prepare() made of `template`), its tables are moved in and it is
     gone; if it lacks a table, the copy is made now as without it."""
     template, target = _check_name(template), _check_name(target)
-    staging = _check_name(prepared) if prepared else f"{target}__loading"
+    staging = _check_name(prepared, 64) if prepared else f"{target}__loading"
     t0 = time.monotonic()
     conn = server.connect()
     dropped = False
@@ -251,7 +254,7 @@ def checksum(server: Server, database: str) -> dict[str, int]:
 
 
 def _checksums(cur, database: str) -> dict[str, int]:
-    cur.execute("CHECKSUM TABLE " + ", ".join(f"`{_check_name(database)}`.`{t}`" for t in tables()))
+    cur.execute("CHECKSUM TABLE " + ", ".join(f"`{_check_name(database, 64)}`.`{t}`" for t in tables()))
     return {row[0].split(".", 1)[1]: row[1] for row in cur.fetchall()}
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from labctl.cli import main
 from labctl.coursedata.generate import CourseDataError, generate
-from labctl.coursedata.load import Server, checksum, clone, differences, fingerprint, load
+from labctl.coursedata.load import (Server, checksum, clone, differences, fingerprint, load,
+                                    prepare)
 from labctl.coursedata.localdb import private_server
 
 
@@ -200,6 +201,35 @@ def test_a_clone_leaves_nothing_of_what_a_student_made_and_the_fingerprint_shows
         assert cur.fetchone()[0] > 0
         cur.execute("DROP VIEW shop.teacher_view")
     conn.close()
+
+
+def test_a_prepared_copy_is_moved_in_whole_and_a_partial_one_is_not_used(mariadb, shop):
+    out, _ = shop
+    load(mariadb, out, "shop")
+    template = fingerprint(mariadb, "shop")
+    student = "d" * 43 + "_shop"  # the longest name a course database takes: 48
+    prepared = f"_next_{student}"
+    prepare(mariadb, "shop", prepared)
+    assert differences(template, fingerprint(mariadb, prepared)) == []
+    clone(mariadb, "shop", student)
+    conn = mariadb.connect()
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE VIEW {student}.v AS SELECT 1")
+        cur.execute(f"DELETE FROM {prepared}.after_sales")  # what the copy holds is what moves in
+    clone(mariadb, "shop", student, prepared=prepared)
+    assert "changed rows after_sales" in differences(template, fingerprint(mariadb, student))
+    assert "extra view v" not in differences(template, fingerprint(mariadb, student))
+    with conn.cursor() as cur:
+        cur.execute("SHOW DATABASES")
+        assert prepared not in {row[0] for row in cur.fetchall()}, "the copy was moved, not left"
+    prepare(mariadb, "shop", prepared)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP TABLE {prepared}.after_sales")
+    conn.close()
+    clone(mariadb, "shop", student, prepared=prepared)  # partial: the template is copied now
+    assert differences(template, fingerprint(mariadb, student)) == []
+    with pytest.raises(CourseDataError, match="48 at most"):
+        clone(mariadb, "shop", "e" * 49)
 
 
 def test_wrong_credentials_are_one_clear_error(mariadb):
