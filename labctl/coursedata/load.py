@@ -206,6 +206,13 @@ def prepare(server: Server, template: str, name: str) -> float:
     return time.monotonic() - t0
 
 
+def whole(cur, database: str) -> bool:
+    """True when `database` holds every course table: a prepared copy made to the end."""
+    cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s"
+                " AND table_type = 'BASE TABLE'", (database,))
+    return cur.fetchone()[0] == len(tables())
+
+
 def clone(server: Server, template: str, target: str, prepared: str | None = None) -> float:
     """Make `target` a fresh copy of `template` (same schema, keys and rows, and nothing
     else: what was in `target` before, views and routines too, is dropped); return seconds.
@@ -219,11 +226,7 @@ def clone(server: Server, template: str, target: str, prepared: str | None = Non
     dropped = False
     try:
         with conn.cursor() as cur:
-            if prepared:
-                cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s"
-                            " AND table_type = 'BASE TABLE'", (staging,))
-                prepared = cur.fetchone()[0] == len(tables())
-            if not prepared:
+            if not (prepared and whole(cur, staging)):
                 _stage(cur, template, staging)
             dropped = True
             cur.execute(f"DROP DATABASE IF EXISTS `{target}`")

@@ -198,10 +198,9 @@ def restore_databases(user, cfg, from_prepared):
         if template:
             module, server = coursedata(cfg["loader"])
             ready = prepared_name(db) if from_prepared is not None else None
-            whole = [[str(len(module.tables()))]]
-            if ready and mysql("SELECT COUNT(*) FROM information_schema.tables WHERE table_type "
-                               f"= 'BASE TABLE' AND table_schema = '{ready}'") != whole:
-                ready = None  # none, or not whole: clone copies the template now
+            with _mysql()[1].cursor() as cur:
+                if ready and not module.whole(cur, ready):
+                    ready = None  # none, or not whole: clone copies the template now
             try:
                 module.clone(server, template, db, prepared=ready)
             except module.CourseDataError as exc:
