@@ -6,6 +6,7 @@ go in: callers record outcomes and reasons, not commands.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from contextlib import closing
@@ -39,10 +40,19 @@ class Event:
 
 
 def _connect(db: Path) -> sqlite3.Connection:
-    db.parent.mkdir(parents=True, exist_ok=True)
+    """The store, made readable by root only (0600 in a 0700 directory) before a row is in it."""
+    paths.private(db.parent)
+    os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+    os.chmod(db, 0o600)
     conn = sqlite3.connect(db, timeout=30)
     conn.executescript(SCHEMA)
     return conn
+
+
+def actor() -> str:
+    """Who acted: the person behind sudo (SUDO_USER), else the login running labctl."""
+    import getpass
+    return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
 def record_checks(room: str, run_id: str, rows: list[tuple], db: Path | None = None) -> None:
@@ -55,10 +65,9 @@ def record_checks(room: str, run_id: str, rows: list[tuple], db: Path | None = N
 
 def record_event(room: str, action: str, seat: str, outcome: str, detail: str = "",
                  db: Path | None = None) -> None:
-    import getpass
     with closing(_connect(db or paths.AUDIT_DB)) as conn, conn:
         conn.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (time.time(), room, action, seat, outcome, detail[:2000], getpass.getuser()))
+                     (time.time(), room, action, seat, outcome, detail[:2000], actor()))
 
 
 def events(room: str, seat: str | None = None, limit: int = 200,

@@ -2,6 +2,14 @@
 
 Every problem is collected (not only the first) and reported as one line that
 names the file, the host, the variable and the fix. Nothing is touched.
+
+Validation is the gate a technician runs on an inventory they were handed, so it never
+runs anything the inventory says: only the inventory plugins that parse files are
+enabled (no scripts), and a template that could run a command on this machine (a
+lookup other than reading a file, an environment variable or another variable) is
+refused before any value is rendered. Every value that ends up in a shell, SQL, cron,
+systemd, a configuration file or a path is checked against a strict pattern here (and
+again by the roles' own validation, so plain ansible-playbook is just as safe).
 """
 
 from __future__ import annotations
@@ -32,6 +40,33 @@ HOST_REQUIRED = ("ansible_host", "lab_mac", "lab_os_family", "lab_switch_port", 
 RENDERED = {*HOST_REQUIRED, "lab_seat", "lab_room_name", "lab_room_subnet", "lab_room_gateway",
             "lab_room_rows", "lab_room_columns", "lab_room_virtual"}
 ROOM_REQUIRED = ("lab_room_name", "lab_room_subnet", "lab_room_rows", "lab_room_columns")
+# Accounts (Linux, MySQL) and databases: what useradd, MariaDB's grants and the course-data
+# loader all take without quoting, and short enough that `_next_<student>_<database>` fits
+# MariaDB's 64 characters. No leading `_` (labctl's own hidden copies start with one).
+STUDENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+ADMIN_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+DATABASE_RE = re.compile(r"^[a-z][a-z0-9_]{0,14}$")
+COURSE_DB_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+TIMEZONE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
+WINDOWS_TZ_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ().+-]{0,63}$")
+PROXY_RE = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?)?$")
+NTP_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
+SKEL_PATH_RE = re.compile(r"^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,254}$")
+# Lookups validation lets a template make: reading a file (the room's own public key), an
+# environment variable or another variable. Anything else (pipe, lines, url, template,
+# a collection's lookup, or a name that is not written out) is refused unrendered.
+SAFE_LOOKUPS = {f"{prefix}{name}" for prefix in ("", "ansible.builtin.")
+                for name in ("file", "env", "vars")}
+LOOKUP_NAMES = ("lookup", "query", "q")
+# Inventory plugins that only parse files (no `script`, no `auto` loading any plugin).
+PARSING_PLUGINS = ["host_list", "yaml", "ini", "toml"]
+# Variables whose (names-only) values validation renders and checks.
+NAME_LISTS = ("lab_common_students", "lab_mysql_students", "lab_windows_common_students")
+CHECKED = ("lab_common_timezone", "lab_windows_common_timezone", "lab_common_admin_user",
+           "ansible_user", "lab_reset_students", "lab_coursedata_students",
+           "lab_windows_reset_students", "lab_reset_databases", "lab_mysql_student_databases",
+           "lab_mysql_course_databases", "lab_common_apt_proxy", "lab_common_ntp_servers",
+           "lab_reset_skel_files")
 
 
 def normalise_mac(value: str) -> str:
@@ -66,6 +101,17 @@ def _inventory_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
     return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _script_problems(source: Path) -> list[Problem]:
+    """An executable file in the inventory would be run by Ansible's script plugin:
+    validation runs none, and says so."""
+    return [Problem(str(path), None, None, "is an executable inventory script, and "
+                    "validation runs nothing from an inventory",
+                    f"save what it prints as a plain file (ansible-inventory -i {path.name} "
+                    "--list -y > hosts.yml) and remove its execute bit")
+            for path in _inventory_files(source)
+            if os.access(path, os.X_OK) and path.suffix not in (*YAML_SUFFIXES, ".ini")]
 
 
 def _yaml_problems(source: Path) -> list[Problem]:
@@ -160,15 +206,13 @@ class _Locator:
 # --------------------------------------------------------------------------- load
 
 
-def _loader():
+def _loader(source: Path):
     """Ansible's DataLoader, able to open the inventory's vault."""
     from ansible.parsing.dataloader import DataLoader
 
-    from ansible import constants as C
-
     loader = DataLoader()
-    vault_file = C.DEFAULT_VAULT_PASSWORD_FILE
-    if vault_file and Path(vault_file).exists():
+    vault_file = paths.vault_password_file(source)
+    if vault_file is not None:
         from ansible.parsing.vault import VaultSecretsContext
         context = VaultSecretsContext.current(optional=True)
         if context is None:  # once per process (ansible-core's rule)
@@ -186,24 +230,41 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
     from ansible.errors import AnsibleError
     from ansible.inventory.manager import InventoryManager
     from ansible.template import Templar
+    from ansible.vars.hostvars import HostVars
     from ansible.vars.manager import VariableManager
 
-    loader = _loader()
+    from ansible import constants as C
+
+    loader = _loader(source)
+    enabled = C.INVENTORY_ENABLED
     try:
+        C.INVENTORY_ENABLED = PARSING_PLUGINS  # no inventory script runs during validation
         inventory = InventoryManager(loader=loader, sources=[str(source)])
         manager = VariableManager(loader=loader, inventory=inventory)
-        result = []
-        for host in inventory.get_hosts("all"):
-            hv = manager.get_vars(host=host, include_hostvars=False)
-            templar = Templar(loader=loader, variables=hv)
+        every = [(host, manager.get_vars(host=host, include_hostvars=False))
+                 for host in inventory.get_hosts("all")]
+        refused = _unsafe_templates(source, every)
+        if refused:
+            return [], refused  # nothing rendered: a refused template never runs
+        result, unrenderable = [], []
+        hostvars = HostVars(inventory=inventory, variable_manager=manager, loader=loader)
+        for host, hv in every:
+            templar = Templar(loader=loader, variables={**hv, "hostvars": hostvars})
             lab = {}
             for key, value in hv.items():
                 if key.startswith("lab_") or key in ("ansible_host", "ansible_user",
                                                      "ansible_connection", "ansible_port"):
                     # Only what labctl checks is rendered: other values may look things
                     # up on the controller (files, vault) that validation must not need.
-                    if key in RENDERED and isinstance(value, str) and "{{" in value:
-                        value = templar.template(value)
+                    try:
+                        if key in NAME_LISTS:
+                            value = _names_only(templar, value)
+                        elif key in CHECKED or (key in RENDERED and _is_template(value)):
+                            value = templar.template(value)
+                    except AnsibleError as exc:
+                        first = str(exc).strip().splitlines()[0]
+                        unrenderable.append((str(host.name), str(key), first))
+                        continue
                     lab[str(key)] = _plain(value)
             groups = [str(g.name) for g in sorted(host.get_groups(), key=lambda g: -g.depth)
                       if g.name not in ("all", "ungrouped")]
@@ -212,10 +273,91 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
         first = str(exc).strip().splitlines()[0]
         return [], [Problem(str(source), None, None, f"Ansible cannot load it: {first}",
                             "correct the inventory so `ansible-inventory -i` can read it")]
+    finally:
+        C.INVENTORY_ENABLED = enabled
     if not result:
         return [], [Problem(str(source), None, None, "no hosts found",
                             "list the room's server and terminals (see inventory/demo)")]
-    return result, []
+    loc = _Locator(source)
+    return result, [Problem(loc.where(host, key, []), host, key, f"cannot be rendered: {why}",
+                            "define what it refers to, or write the value out")
+                    for host, key, why in unrenderable]
+
+
+def _is_template(value) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _names_only(templar, value):
+    """A list of accounts with each `name` rendered and nothing else (the passwords beside
+    them are secrets validation has no need to open)."""
+    if _is_template(value):
+        value = templar.template(value)
+    if not isinstance(value, (list, tuple)):
+        return value
+    out = []
+    for item in value:
+        if isinstance(item, dict) and "name" in item:
+            name = item["name"]
+            out.append({"name": templar.template(name) if _is_template(name) else name})
+        else:
+            out.append(item)
+    return out
+
+
+def _template_refusal(text: str) -> str | None:
+    """Why a template must not be rendered by validation, or None when it may be."""
+    from jinja2 import Environment, nodes
+    from jinja2.exceptions import TemplateSyntaxError
+
+    try:
+        tree = Environment().parse(text)
+    except TemplateSyntaxError as exc:
+        return f"it is not a template Ansible can read ({exc.message})"
+    allowed = set()
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name in LOOKUP_NAMES:
+            first = call.args[0] if call.args else None
+            if not (isinstance(first, nodes.Const) and str(first.value) in SAFE_LOOKUPS):
+                what = repr(first.value) if isinstance(first, nodes.Const) else "a computed name"
+                return f"it calls {call.node.name}({what}, …), which could run a command here"
+            allowed.add(id(call.node))
+    for name in tree.find_all(nodes.Name):
+        if name.name in LOOKUP_NAMES and id(name) not in allowed:
+            return f"it uses {name.name} other than as a direct call"
+    return None
+
+
+def _unsafe_templates(source: Path, every) -> list[Problem]:
+    """A problem for every variable whose template validation would not render."""
+    loc, problems, seen = _Locator(source), [], set()
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from strings(k)
+                yield from strings(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                yield from strings(v)
+
+    for host, hv in every:
+        groups = [g.name for g in host.get_groups()]
+        for key, value in hv.items():
+            for text in strings(value):
+                if not _is_template(text):
+                    continue
+                why = _template_refusal(str(text))
+                if why and (key, why) not in seen:
+                    seen.add((key, why))
+                    problems.append(Problem(loc.where(host.name, key, groups), None, str(key),
+                                            f"refused unrendered: {why}",
+                                            "validation runs nothing from an inventory: use "
+                                            "plain values, or lookup('file', …) for a file's "
+                                            "contents"))
+    return problems
 
 
 def _plain(value):
@@ -238,7 +380,7 @@ def render_vars(inventory: str | Path, hosts: list[str], names: list[str]) -> di
     from ansible.vars.hostvars import HostVars
     from ansible.vars.manager import VariableManager
 
-    loader = _loader()
+    loader = _loader(Path(inventory))
     inventory = InventoryManager(loader=loader, sources=[str(inventory)])
     manager = VariableManager(loader=loader, inventory=inventory)
     hostvars = HostVars(inventory=inventory, variable_manager=manager, loader=loader)
@@ -257,21 +399,59 @@ def load_room(inventory: str | Path) -> Room:
     if not source.exists():
         raise InventoryError([Problem(str(source), None, None, "no such file or directory",
                                       "pass -i with a path to the room's inventory")])
-    problems = _yaml_problems(source)
+    problems = _yaml_problems(source) + _script_problems(source)
     if problems:
         raise InventoryError(problems)
     hosts, problems = _ansible_hosts(source)
-    if problems:
+    if not hosts:
         raise InventoryError(problems)
-    return _validate(source, hosts)
+    problems += _demo_vault_problems(source, bool(hosts[0][2].get("lab_room_virtual", False)))
+    return _validate(source, hosts, problems)
 
 
-def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
+def _demo_vault_problems(source: Path, virtual: bool) -> list[Problem]:
+    """A real room whose secrets open with the demo's public vault password is refused."""
+    if virtual or not paths.DEMO_VAULT_PASSWORD.is_file():
+        return []
+    from ansible.errors import AnsibleError
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    demo = paths.DEMO_VAULT_PASSWORD.read_bytes().strip()
+    fix = ("make the room's own vault password and re-encrypt its secrets with it "
+           "(docs/security.md: a room's secrets)")
+    problems = []
+    password = paths.vault_password_file(source)
+    if password is not None and password.read_bytes().strip() == demo:
+        problems.append(Problem(str(password), None, None, "a real room uses the demo's "
+                                "vault password, which is public", fix))
+    lib = VaultLib([("default", VaultSecret(demo))])
+    for path in _inventory_files(source):
+        data = path.read_bytes()
+        if not data.startswith(b"$ANSIBLE_VAULT"):
+            continue
+        try:
+            lib.decrypt(data)
+        except AnsibleError:
+            continue
+        problems.append(Problem(os.path.relpath(path), None, None, "a real room's secrets are "
+                                "encrypted with the demo's vault password, which is public", fix))
+    return problems
+
+
+def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
+              problems: list[Problem] | None = None) -> Room:
     loc = _Locator(source)
-    problems: list[Problem] = []
+    problems = list(problems or [])
+    said: set[tuple[str, str]] = set()
 
     def bad(host, groups, var, message, fix):
         problems.append(Problem(loc.where(host, var, groups), host, var, message, fix))
+
+    def bad_once(host, groups, var, message, fix):
+        """Once per variable and message: a group's value is wrong on all its hosts."""
+        if (var, message) not in said:
+            said.add((var, message))
+            bad(host, groups, var, message, fix)
 
     # Room-wide variables: taken from the first host; group `all` gives them to every host.
     _, first_groups, room_vars = hosts[0]
@@ -403,6 +583,8 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
                          f"{rows} x {cols} grid",
                          "move the seat inside the grid or enlarge lab_room_rows/lab_room_columns")
                     row = column = None
+        for var, message, fix in value_problems(hv):
+            bad_once(host, groups, var, message, fix)
         if ip is not None and mac and os_family in OS_FAMILIES and method in RESET_METHODS \
                 and vlan is not None and (row is not None or not is_terminal):
             seats.append(Seat(name=host, ip=ip, mac=mac, os_family=os_family,
@@ -435,3 +617,103 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]]) -> Room:
                 rows=grid["lab_room_rows"], columns=grid["lab_room_columns"],
                 virtual=bool(room_vars.get("lab_room_virtual", False)), seats=tuple(seats),
                 vars=room_vars)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _timezones() -> set[str]:
+    import zoneinfo
+    return zoneinfo.available_timezones()
+
+
+def _names(value) -> list:
+    """Account names from a list of names or of {name: …} items."""
+    if not isinstance(value, (list, tuple)):
+        return [value]
+    return [item.get("name") if isinstance(item, dict) else item for item in value]
+
+
+def value_problems(hv: dict) -> list[tuple[str, str, str]]:
+    """(variable, message, fix) for every value of a host that would reach a shell, SQL,
+    cron, systemd, a configuration file or a path without matching its strict pattern."""
+    out = []
+
+    def check(var, value, pattern, what, fix):
+        if not isinstance(value, str) or not pattern.match(value):
+            out.append((var, f"{value!r} is not {what}", fix))
+            return False
+        return True
+
+    tz = hv.get("lab_common_timezone")
+    if tz is not None and check("lab_common_timezone", tz, TIMEZONE_RE, "a time zone name",
+                                "use a name from the zone database, e.g. Asia/Shanghai"):
+        if tz not in _timezones():
+            import difflib
+            near = difflib.get_close_matches(tz, sorted(_timezones()), n=1)
+            out.append(("lab_common_timezone", f"{tz!r} is not in the zone database",
+                        f"did you mean {near[0]}?" if near else
+                        "use a name from `timedatectl list-timezones`, e.g. Asia/Shanghai"))
+    if "lab_windows_common_timezone" in hv:
+        check("lab_windows_common_timezone", hv["lab_windows_common_timezone"], WINDOWS_TZ_RE,
+              "a Windows time zone name", "use a name from `tzutil /l`, e.g. China Standard Time")
+    for var in ("ansible_user", "lab_common_admin_user"):
+        if var in hv:
+            check(var, hv[var], ADMIN_RE, "an account name",
+                  "use 1-32 lower-case letters, digits, '_' or '-', starting with a letter")
+    students = set()
+    for var in (*NAME_LISTS, "lab_reset_students", "lab_coursedata_students",
+                "lab_windows_reset_students"):
+        value = hv.get(var)
+        if value is None:
+            continue
+        if not isinstance(value, (list, tuple)):
+            out.append((var, f"{value!r} is not a list of students", "list the students' names"))
+            continue
+        for name in _names(value):
+            if check(var, name, STUDENT_RE, "a student account name",
+                     "use 1-32 lower-case letters, digits or '_', starting with a letter"):
+                students.add(name)
+    for name in sorted(students):
+        for other in sorted(students):
+            if other != name and other.startswith(name + "_"):
+                out.append(("lab_common_students", f"student {other!r} begins with student "
+                            f"{name!r} and '_', so {name}'s databases ({name}_*) would take in "
+                            f"{other}'s", f"rename one of them (e.g. {name}1)"))
+    dbs = hv.get("lab_reset_databases")
+    if dbs is not None:
+        if not isinstance(dbs, dict):
+            out.append(("lab_reset_databases", f"{dbs!r} is not a mapping",
+                        "map each database name to its template, or to '' for an empty one"))
+        else:
+            for name, template in dbs.items():
+                check("lab_reset_databases", name, DATABASE_RE, "a student database name",
+                      "use 1-15 lower-case letters, digits or '_', starting with a letter")
+                if template:
+                    check("lab_reset_databases", template, COURSE_DB_RE, "a template database",
+                          "use 1-48 lower-case letters, digits or '_', starting with a letter")
+    for var, pattern, what, fix in (
+            ("lab_mysql_student_databases", DATABASE_RE, "a student database name",
+             "use 1-15 lower-case letters, digits or '_', starting with a letter"),
+            ("lab_mysql_course_databases", COURSE_DB_RE, "a course database name",
+             "use 1-48 lower-case letters, digits or '_', starting with a letter"),
+            ("lab_common_ntp_servers", NTP_RE, "an NTP server's name or address",
+             "give a host name or an IPv4 address")):
+        value = hv.get(var)
+        if value is None:
+            continue
+        if not isinstance(value, (list, tuple)):
+            out.append((var, f"{value!r} is not a list", f"write {var} as a list"))
+            continue
+        for item in value:
+            check(var, item, pattern, what, fix)
+    if "lab_common_apt_proxy" in hv:
+        check("lab_common_apt_proxy", hv["lab_common_apt_proxy"], PROXY_RE, "an HTTP proxy URL",
+              "write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none")
+    for item in hv.get("lab_reset_skel_files") or []:
+        path = item.get("path") if isinstance(item, dict) else None
+        if not (isinstance(path, str) and SKEL_PATH_RE.match(path)
+                and not any(part in ("", ".", "..") for part in path.split("/"))):
+            out.append(("lab_reset_skel_files", f"{path!r} is not a path inside a home",
+                        "give a relative path without '..', e.g. Desktop/readme.txt"))
+    return out

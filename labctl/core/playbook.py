@@ -50,8 +50,12 @@ class PlaybookResult:
         return self.returncode == 0 and not self.failed_hosts
 
 
-def ansible_env(extra: dict | None = None) -> dict:
+def ansible_env(extra: dict | None = None, inventory: str | Path | None = None) -> dict:
+    """The environment of an Ansible child process: the project's settings, and the room's
+    vault password file when the room has one (never the demo's for every room)."""
     env = dict(os.environ)
+    if inventory is not None:
+        env.update({k: v for k, v in paths.vault_env(inventory).items() if k not in env})
     env.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     env.setdefault("ANSIBLE_FORCE_COLOR", "0")
@@ -82,8 +86,10 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
     if diff:
         cmd.append("--diff")
     cmd += extra_args or []
+    if os.geteuid() == 0:
+        paths.private(paths.STATE)  # where Ansible keeps its fact cache: root's alone
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=ansible_env(env), cwd=paths.PROJECT)
+                            env=ansible_env(env, inventory), cwd=paths.PROJECT)
     lines = []
     for line in proc.stdout:
         lines.append(line)

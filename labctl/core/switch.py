@@ -11,6 +11,7 @@ which the lab_switch role renders (Cisco IOS, Huawei VRP, H3C Comware) or applie
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -19,6 +20,12 @@ FAMILIES = ("linux-bridge", "cisco_ios", "huawei_vrp", "h3c_comware")
 PORT_FORMATS = {"linux-bridge": "{bridge}-p{port}", "cisco_ios": "GigabitEthernet1/0/{port}",
                 "huawei_vrp": "GigabitEthernet0/0/{port}", "h3c_comware": "GigabitEthernet1/0/{port}"}
 VLAN_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+# Free text that lands in vendor configurations and nft comments: one line, no quotes or
+# backslashes, nothing a config parser reads as a new command (Chinese letters are fine).
+TEXT_RE = re.compile(r"^[\w .,:/()#@+-]{1,64}$")
+# A port name: the family's interface name around {port} (and {bridge} for linux-bridge).
+PORT_FORMAT_RE = re.compile(r"^[A-Za-z0-9/._-]*(\{bridge\}[A-Za-z0-9/._-]*)?\{port\}[A-Za-z0-9/._-]*$")
+BRIDGE_RE = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
 MODEL_KEYS = {"name", "family", "ports", "port_format", "bridge", "management", "vlans",
               "uplink", "extra_ports", "terminal_ports", "dhcp_snooping"}
 POLICY_KEYS = {"max_macs", "storm_control_pps", "isolated"}
@@ -116,6 +123,15 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
     if family == "linux-bridge" and not bridge:
         bad("lab_switch.bridge", "a linux-bridge switch needs its bridge's name",
             "set bridge, e.g. lab-<room> for the virtual room")
+    elif bridge is not None and not BRIDGE_RE.match(str(bridge)):
+        bad("lab_switch.bridge", f"{bridge!r} is not a bridge name",
+            "use up to 15 lower-case letters, digits or '-', starting with a letter")
+        bridge = None
+    if "port_format" in model and not PORT_FORMAT_RE.match(str(model["port_format"])):
+        bad("lab_switch.port_format", f"{model['port_format']!r} is not a port name format",
+            "write the interface's name with {port} where its number goes, e.g. "
+            "GigabitEthernet1/0/{port} (letters, digits, '/', '.', '-', '_' only)")
+        model = {k: v for k, v in model.items() if k != "port_format"}
 
     # VLANs
     vlans: dict[int, str] = {}
@@ -232,6 +248,11 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
             continue
         n, vid = as_int(item.get("port")), as_int(item.get("vlan"))
         desc = str(item.get("description") or f"port {n}")
+        if not TEXT_RE.match(desc):
+            bad(f"{var}.description", f"{desc!r} is not a one-line description",
+                "describe the device in up to 64 letters, digits, spaces and .,:/()#@+- "
+                "(no quotes, backslashes or line breaks)")
+            continue
         if claim(n, desc, f"{var}.port") and known(vid, f"{var}.vlan"):
             ports.append(Port(port=n, name=port_name(n), description=desc, role="extra",
                               host=None, mode="access", vlan=vid, vlans=[vid]))
@@ -272,8 +293,13 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
                 bad("lab_switch.management", "is not {vlan: V, address: A/P}",
                     "give the management VLAN and the switch's address in it")
         else:
-            management = {"vlan": as_int(management["vlan"]),
-                          "address": str(management.get("address", ""))}
+            address = str(management.get("address", ""))
+            try:
+                ipaddress.IPv4Interface(address)
+            except ValueError:
+                bad("lab_switch.management.address", f"{address!r} is not an address/prefix",
+                    "give the switch's management address as ADDRESS/PREFIX, e.g. 10.77.99.2/24")
+            management = {"vlan": as_int(management["vlan"]), "address": address}
 
     if issues:
         return None, issues

@@ -7,6 +7,7 @@ import time
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
+from rich.text import Text
 from textual.widgets import Button, DataTable, Footer, Static
 
 from labctl.core import audit
@@ -68,8 +69,9 @@ class LogScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns(_("time"), _("seat"), _("action"), _("outcome"), _("detail"), _("who"))
         for e in audit.events(self.room, limit=500):
-            table.add_row(time.strftime("%m-%d %H:%M:%S", time.localtime(e.at)), e.seat,
-                          _(e.action), _(e.outcome), e.detail[:80], e.user)
+            # Text, not str: a DataTable reads a str as markup, and these come from seats
+            table.add_row(time.strftime("%m-%d %H:%M:%S", time.localtime(e.at)), Text(e.seat),
+                          _(e.action), _(e.outcome), Text(e.detail[:80]), Text(e.user))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
+from textual.markup import escape
 from textual.widgets import Sparkline, Static
 
 from labctl.core import audit
@@ -44,7 +45,7 @@ class SeatTile(Static):
                 self.remove_class(cls)
         self.add_class("state-busy" if view.state in BUSY else f"state-{view.state}")
         self.border_title = f"{self.seat.name} {ICON.get(view.state, '◌')} {_(view.state)}"
-        user = ", ".join(h.users) or "-"
+        user = escape(", ".join(h.users)) or "-"  # text from the seat: never markup
         reset = view.last_reset
         check = view.last_check
         lines = [
@@ -57,7 +58,7 @@ class SeatTile(Static):
             f"{'' if not check else '✔' if not check['failed'] else '✘'}",
         ]
         if progress:
-            lines[-1] = progress[:60]
+            lines[-1] = escape(progress[:60])
         self.update("\n".join(lines))
 
     def on_click(self) -> None:
@@ -107,7 +108,7 @@ class DetailPane(Vertical):
         where = _("server") if not seat.is_terminal else f"{_('row')} {seat.row}, {seat.column}"
         self.query_one("#detail-head", Static).update(
             f"[b]{seat.name}[/b] · {seat.ip} · {seat.mac} · {where}\n"
-            f"{_('state')}: {_(view.state)}" + (f" — {h.error[:80]}" if h.error else "")
+            f"{_('state')}: {_(view.state)}" + (f" — {escape(h.error[:80])}" if h.error else "")
             + f"\n\n{_('recent CPU')}:")
         self.query_one("#detail-sparkline", Sparkline).data = view.history
         checks = audit.seat_checks(room.name, seat.name)
@@ -122,10 +123,12 @@ class DetailPane(Vertical):
         events = [e for e in audit.events(room.name, seat.name, limit=5) if e.outcome != "ok"][:2]
         failures += [f"{_(e.action)}: {e.detail.splitlines()[0][:50] if e.detail else ''}"
                      for e in events]
+        # services, check messages and event details come from the seats: escaped, so that
+        # nothing a student can make a seat say is read as markup (or a [@click] action)
         self.query_one("#detail-body", Static).update(
-            f"{_('services')}: {services}\n{_('browsers')}: {browsers}\n\n"
+            f"{_('services')}: {escape(services)}\n{_('browsers')}: {browsers}\n\n"
             f"{_('last failures')}:\n  "
-            + ("\n  ".join(failures) if failures else _("none")))
+            + ("\n  ".join(escape(f) for f in failures) if failures else _("none")))
 
 
 __all__ = ["SeatTile", "EmptySeat", "RoomMap", "DetailPane", "Widget"]

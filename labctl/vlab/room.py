@@ -162,6 +162,7 @@ class VirtualRoom:
     def up(self, seats: list[Seat] | None = None, wait: float = 180.0) -> list[SeatStatus]:
         self.preflight()
         seats = seats or list(self.room.seats)
+        paths.private(paths.STATE)  # keys, known_hosts, fact cache, audit: root's alone
         self._ensure_admin_key()
         image = golden.ensure_image(self.admin_user, self.progress)
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,8 @@ def pytest_configure(config):
     # testinfra runs ansible-inventory and ssh: the ones beside this Python, with labctl's settings
     os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
     os.environ.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
+    for key, value in paths.vault_env(_inventory(config)).items():  # the room's own vault
+        os.environ.setdefault(key, value)
     # testinfra shares SSH masters only if their directory exists (else one connection a command)
     cfg = configparser.ConfigParser(interpolation=None)
     cfg.read(os.environ["ANSIBLE_CONFIG"])

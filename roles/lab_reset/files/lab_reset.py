@@ -19,6 +19,13 @@ playbooks/reset.yml and by `labctl reset` (the one implementation of both).
 Everything is configured in /etc/lab-reset.json (written by the role). Output is one
 JSON object: {"ok": bool, "action": ..., "problems": [...], "seconds": {...}}. Exit 0
 when ok, 1 when the verification failed, 3 when refused (a student is logged in).
+
+A student is an adversary: root never follows a path the student can write. What goes
+into a student's home is written by a child process that holds the student's uid only,
+opening each component with O_NOFOLLOW and creating with O_EXCL; the restore replaces
+the home's contents with rsync (which never follows the receiver's links) and chowns
+with -h; the verification opens nothing but regular files, without following links.
+Names in SQL are quoted (backticks doubled) and LIKE patterns escaped.
 """
 
 import atexit
@@ -28,6 +35,8 @@ import hashlib
 import json
 import os
 import pwd
+import re
+import stat
 import subprocess
 import sys
 import time
@@ -37,10 +46,12 @@ CONFIG = Path(os.environ.get("LAB_RESET_CONFIG", "/etc/lab-reset.json"))
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
 MYSQL_SOCKET = "/run/mysqld/mysqld.sock"
 LOCK = "/run/lab-reset.lock"
+SAFE_REL = re.compile(r"^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,254}$")
 
 
-def sh(*cmd, check=False, input=None):
-    return subprocess.run(cmd, capture_output=True, text=True, check=check, input=input)
+def sh(*cmd, check=False, input=None, pass_fds=()):
+    return subprocess.run(cmd, capture_output=True, text=True, check=check, input=input,
+                          pass_fds=pass_fds)
 
 
 @functools.lru_cache(maxsize=None)
@@ -57,11 +68,22 @@ def _mysql():
     return pymysql, conn
 
 
-def mysql(sql, check=True):
+def ident(name):
+    """A MySQL identifier, quoted: whatever a student named a database, it stays one name."""
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def like_prefix(prefix):
+    """A LIKE pattern matching names that start with `prefix` and `_`, where the prefix's
+    own `_`, `%` and backslashes are literal, not wildcards."""
+    return re.sub(r"([\\_%])", r"\\\1", prefix) + "\\_%"
+
+
+def mysql(sql, args=None, check=True):
     pymysql, conn = _mysql()
     try:
         with conn.cursor() as cur:
-            cur.execute(sql)
+            cur.execute(sql, args)
             return [[str(v) for v in row] for row in cur.fetchall()]
     except pymysql.MySQLError as exc:
         if check:
@@ -111,6 +133,8 @@ def sessions(students):
 
 
 def end_processes(user, uid):
+    # jobs are cleared first (clear_jobs), so that cron or at cannot start a new process
+    # of the student's once these are gone
     sh("loginctl", "terminate-user", user)
     for _ in range(50):
         if sh("pkill", "-KILL", "-u", str(uid)).returncode == 1:  # 1: nothing left to kill
@@ -132,13 +156,40 @@ def clear_scratch(uid):
         # a directory of someone else's may hold the student's files: find -delete got them
 
 
+def open_home(entry):
+    """The student's home directory, opened without following a link: (fd, path)."""
+    home = Path(entry.pw_dir)
+    if not home.is_absolute() or ".." in home.parts or len(home.parts) < 3:
+        raise RuntimeError(f"{entry.pw_name}: home {home} is not a safe place to restore")
+    return os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW), home
+
+
 def restore_home(user, skel):
     entry = pwd.getpwnam(user)
     home = Path(entry.pw_dir)
-    home.mkdir(mode=0o700, exist_ok=True)
-    sh("rsync", "-a", "--delete", "--no-owner", "--no-group", f"{skel}/", f"{home}/", check=True)
-    sh("chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(home), check=True)
-    home.chmod(0o700)
+    try:
+        home.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    fd, home = open_home(entry)  # a link where the home should be is refused (ELOOP)
+    try:
+        os.fchmod(fd, 0o700)
+        # rsync replaces whatever the student left (links included) and never follows a
+        # link on the receiving side; it writes through /proc/self/fd, the home opened above
+        sh("rsync", "-a", "--delete", "--no-owner", "--no-group", f"{skel}/",
+           f"/proc/self/fd/{fd}/", check=True, pass_fds=(fd,))
+        chown_tree(fd, entry.pw_uid, entry.pw_gid)
+    finally:
+        os.close(fd)
+
+
+def chown_tree(fd, uid, gid):
+    """Give everything under the directory open at fd to uid:gid; a link is changed
+    itself, never what it points at, and never descended into."""
+    for _, dirs, files, dfd in os.fwalk(".", dir_fd=fd, follow_symlinks=False):
+        for name in dirs + files:
+            os.chown(name, uid, gid, dir_fd=dfd, follow_symlinks=False)
+    os.fchown(fd, uid, gid)
 
 
 def prepared_name(db):
@@ -175,10 +226,15 @@ def prepare(cfg):
         except module.CourseDataError as exc:
             raise RuntimeError(str(exc)) from None
         if fingerprint(name, cfg) != templates[template]:
-            mysql(f"DROP DATABASE IF EXISTS `{name}`")
+            mysql(f"DROP DATABASE IF EXISTS {ident(name)}")
             raise RuntimeError(f"the copy {name} of {template} differs from it: dropped")
         made.append(name)
     return made
+
+
+def student_databases(user):
+    """The databases named <user>_…: exactly the student's (their grant's pattern)."""
+    return [db for (db,) in mysql("SHOW DATABASES LIKE %s", (like_prefix(user),))]
 
 
 def restore_databases(user, cfg, from_prepared):
@@ -187,12 +243,13 @@ def restore_databases(user, cfg, from_prepared):
     if not cfg.get("mysql"):
         return
     wait_mysql()
-    for (conn_id,) in mysql(f"SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '{user}'"):
+    for (conn_id,) in mysql("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s",
+                            (user,)):
         mysql(f"KILL {int(conn_id)}", check=False)
     wanted = cfg["databases"]
-    for (db,) in mysql(f"SHOW DATABASES LIKE '{user}\\\\_%'"):
+    for db in student_databases(user):
         if db[len(user) + 1:] not in wanted:
-            mysql(f"DROP DATABASE `{db}`")
+            mysql(f"DROP DATABASE {ident(db)}")  # any name the student gave it
     for name, template in wanted.items():
         db = f"{user}_{name}"
         if template:
@@ -208,8 +265,8 @@ def restore_databases(user, cfg, from_prepared):
             if ready:
                 from_prepared.add(db)
         else:
-            mysql(f"DROP DATABASE IF EXISTS `{db}`")
-            mysql(f"CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            mysql(f"DROP DATABASE IF EXISTS {ident(db)}")
+            mysql(f"CREATE DATABASE {ident(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 
 
 def init(cfg, check):
@@ -220,7 +277,10 @@ def init(cfg, check):
               for rel, p in ((str(p.relative_to("/etc/skel")), p)
                              for p in sorted(Path("/etc/skel").rglob("*")) if p.is_file())}
     for item in cfg.get("skel_files", []):
-        wanted[item["path"]] = (item["content"].encode(), 0o644)
+        rel = item["path"]
+        if not SAFE_REL.match(rel) or any(part in ("", ".", "..") for part in rel.split("/")):
+            raise RuntimeError(f"skel_files: {rel!r} is not a plain relative path inside a home")
+        wanted[rel] = (item["content"].encode(), 0o644)
     if not skel.is_dir() or skel.stat().st_mode & 0o777 != 0o700:
         changed.append(str(skel))
         if not check:
@@ -241,17 +301,79 @@ def init(cfg, check):
                 path.chmod(mode)
     for user in cfg["students"]:
         entry = pwd.getpwnam(user)
-        home = Path(entry.pw_dir)
-        for rel, (data, mode) in wanted.items():
-            path = home / rel
-            if not path.exists():
-                changed.append(str(path))
-                if not check:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(data)
-                    path.chmod(mode)
-                    os.chown(path, entry.pw_uid, entry.pw_gid)
+        made = as_student(entry, top_up, entry.pw_dir, wanted, check)
+        changed += [f"{entry.pw_dir}/{rel}" for rel in made]
     return changed
+
+
+def as_student(entry, fn, *args):
+    """fn(*args) in a child process that holds the student's uid and gid only, so that
+    whatever it touches in the student's home, it touches with the student's rights, not
+    root's; its JSON-able result comes back through a pipe."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root for good, then work
+        os.close(read)
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            os.umask(0o077)
+            out = {"result": fn(*args)}
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            out, code = {"error": f"{type(exc).__name__}: {exc}"}, 1
+        with os.fdopen(write, "w") as pipe:
+            json.dump(out, pipe)
+        os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        out = json.loads(pipe.read() or '{"error": "no answer"}')
+    os.waitpid(pid, 0)
+    if "error" in out:
+        raise RuntimeError(f"{entry.pw_name}: {out['error']}")
+    return out["result"]
+
+
+def top_up(home, wanted, check):
+    """Create each wanted file the home lacks (run as the student): each directory on the
+    way is opened with O_NOFOLLOW and each file created with O_EXCL, so a link the student
+    left (dangling or not) is left as it is and nothing is written through it. Returns the
+    relative paths made (or, with check, that would be)."""
+    made = []
+    for rel, (data, mode) in wanted.items():
+        parts = rel.split("/")
+        fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            for part in parts[:-1]:
+                try:
+                    os.stat(part, dir_fd=fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    if check:
+                        raise
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = sub
+            try:
+                os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+                continue  # there, whatever it is: the student's own
+            except FileNotFoundError:
+                pass
+            if not check:
+                out = os.open(parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                              mode, dir_fd=fd)
+                with os.fdopen(out, "wb") as f:
+                    f.write(data)
+                    os.fchmod(f.fileno(), mode)
+            made.append(rel)
+        except FileNotFoundError:
+            made.append(rel)  # check mode: its directory is missing too
+        except OSError:
+            continue  # a link or a file where a directory should be: the student's; skip
+        finally:
+            os.close(fd)
+    return made
 
 
 def tree(root: Path):
@@ -260,13 +382,27 @@ def tree(root: Path):
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(root))
         st = path.lstat()
-        if path.is_symlink():
+        if stat.S_ISLNK(st.st_mode):
             out[rel] = ("link", 0, os.readlink(path))
-        elif path.is_dir():
+        elif stat.S_ISDIR(st.st_mode):
             out[rel] = ("dir", st.st_mode & 0o777, "")
-        else:
-            out[rel] = ("file", st.st_mode & 0o777, hashlib.sha256(path.read_bytes()).hexdigest())
+        elif stat.S_ISREG(st.st_mode):
+            out[rel] = ("file", st.st_mode & 0o777, digest(path))
+        else:  # a FIFO or a socket: never opened (a FIFO would block the verification)
+            out[rel] = ("other", st.st_mode & 0o777, "")
     return out
+
+
+def digest(path):
+    """sha256 of a regular file, opened without following a link or blocking."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return "not a regular file"
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def fingerprint(db, cfg):
@@ -313,7 +449,7 @@ def verify(cfg, differing=None):
         if any(line.split()[-1:] == [user] for line in sh("atq").stdout.splitlines()):
             problems.append(f"{user}: at jobs are left")
         if cfg.get("mysql"):
-            dbs = {db for (db,) in mysql(f"SHOW DATABASES LIKE '{user}\\\\_%'")}
+            dbs = set(student_databases(user))
             want_dbs = {f"{user}_{name}" for name in cfg["databases"]}
             if dbs != want_dbs:
                 problems.append(f"{user}: databases {sorted(dbs)}, expected {sorted(want_dbs)}")
@@ -337,7 +473,7 @@ def verify(cfg, differing=None):
                             differing.add(db)
                         problems.append(f"{user}: {db} differs from its template {template}: "
                                         f"{', '.join(diff[:5])}{' …' if len(diff) > 5 else ''}")
-                elif mysql(f"SHOW TABLES FROM `{db}`"):
+                elif mysql(f"SHOW TABLES FROM {ident(db)}"):
                     problems.append(f"{user}: {db} is not empty")
     return problems
 
@@ -388,8 +524,8 @@ def main(argv):
             return 3
         for user in students:
             uid = pwd.getpwnam(user).pw_uid
-            step(f"{user}:processes", end_processes, user, uid)
             step(f"{user}:jobs", clear_jobs, user)
+            step(f"{user}:processes", end_processes, user, uid)
             step(f"{user}:scratch", clear_scratch, uid)
             step(f"{user}:home", restore_home, user, cfg["skel"])
             step(f"{user}:databases", restore_databases, user, cfg, from_prepared)
