@@ -174,9 +174,9 @@ def _pytest(room: Room, seats: list[Seat], workers, junit, on_progress) -> list[
                f"--junitxml={xml}", "-v", "--tb=short"]
         if workers > 1:
             cmd += ["-p", "xdist.plugin", "-n", str(workers), "--dist", "loadgroup"]
-        env = dict(paths.vault_env(room.inventory), **os.environ,
-                   ANSIBLE_CONFIG=str(paths.PROJECT / "ansible.cfg"),
-                   PYTHONPATH=str(paths.PROJECT), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+        env = {**paths.vault_env(room.inventory), **os.environ,
+               "ANSIBLE_CONFIG": str(paths.PROJECT / "ansible.cfg"),
+               "PYTHONPATH": str(paths.PROJECT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env=env, cwd=paths.PROJECT)
         done: dict[str, int] = {}

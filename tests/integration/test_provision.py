@@ -80,6 +80,21 @@ BAD_INPUT = {
                            "must be\nsha256: followed by"),
     "student without a password": ({"lab_common_students": [{"name": "bob"}]},
                                    "lab_common_students", "password"),
+    # values that would reach a path, cron, a config file or SQL (docs/security.md)
+    "student walking out of /home": ({"lab_common_students": [{"name": "../../etc", "password": "x"}]},
+                                     "lab_common", "bad: ['../../etc']"),
+    "time zone carrying a cron line": ({"lab_common_timezone": "Asia/Shanghai\n* * * * * root id"},
+                                       "lab_common", "time zone"),
+    "misspelt time zone": ({"lab_common_timezone": "Asia/Shangai"}, "lab_common_timezone",
+                           "is not in this host's zone database"),
+    "students whose names overlap": (
+        {"lab_mysql_students": [{"name": "stu", "password": "x"}, {"name": "stu_a", "password": "y"}]},
+        "lab_mysql", "student stu_a begins with stu_"),
+    "database name with a backtick": ({"lab_reset_databases": {"x`y": ""}}, "lab_reset_databases",
+                                      "is not a database name"),
+    "golden-home file outside the home": (
+        {"lab_reset_skel_files": [{"path": "../../etc/cron.d/x", "content": "* * * * * root id"}]},
+        "lab_reset_skel_files", "is not a path inside a home"),
 }
 
 

@@ -92,3 +92,31 @@ async def test_help_and_log_screens_open_and_close(provisioned):
             assert app.screen.__class__.__name__ == "Screen"
     finally:
         pool.close()
+
+
+async def test_text_from_a_seat_is_shown_as_text_not_markup(provisioned):
+    """A failed action's detail comes from a seat (lab-reset names the files a student
+    left, with the names the student gave them): markup in it, even an action, is shown
+    as it is, and clicking it does nothing."""
+    vroom, _ = provisioned
+    room = vroom.room
+    hostile = "left in /home/student: [@click=app.quit]q[/] [b]x[/b]"
+    audit.record_event(room.name, "provision", "it01", "failed", hostile)
+    app, pool = console(room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await until(pilot, lambda: app.views.get("it01") is not None)
+            body = app.query_one("#detail-body")
+            assert await until(pilot, lambda: "[@click=app.quit]q[/]" in str(body.render())), \
+                str(body.render())
+            await pilot.click("#detail-body")
+            await pilot.pause(0.3)
+            assert app.is_running, "a seat's text ran an action"
+            await pilot.press("l")
+            assert await until(pilot, lambda: app.screen.__class__.__name__ == "LogScreen", 5)
+            from textual.widgets import DataTable
+            table = app.screen.query_one(DataTable)
+            cells = [str(c) for row in range(table.row_count) for c in table.get_row_at(row)]
+            assert any("[@click=app.quit]q[/]" in c for c in cells), cells[:12]
+    finally:
+        pool.close()

@@ -159,3 +159,24 @@ def test_labctl_check_takes_windows_seats_and_probes_their_winrm_port():
     assert all(r.control == "LAB-REACH-01" and r.outcome == "unreachable" for r in report.results)
     assert "WinRM" in by_seat["r3s1"].message and "5986" in by_seat["r3s1"].message
     assert by_seat["r1s1"].message.startswith("SSH port does not answer")
+
+
+USER_WRITABLE = ("$env:PUBLIC", "$env:TEMP", "$env:TMP", "$env:APPDATA", "$env:LOCALAPPDATA",
+                 "$env:USERPROFILE", "C:\\Users", "C:\\Windows\\Temp")
+
+
+def test_the_windows_roles_write_nowhere_a_student_can():
+    """Read as a student would attack it (no Windows host runs here): no task writes under a
+    directory every user can write, and labctl's directory in C:\\ProgramData (where Users
+    may create folders) is taken back from whoever made it before anything is written in it."""
+    tasks = {p: p.read_text() for p in sorted(ROOT.glob("roles/lab_windows_*/tasks/*.yml"))}
+    for path, text in tasks.items():
+        for place in USER_WRITABLE:
+            assert place.lower() not in text.lower(), f"{path} writes under {place}"
+    software = (ROOT / "roles/lab_windows_software/tasks/main.yml").read_text()
+    take_back = software.index("Keep labctl's directory the administrators' alone")
+    assert take_back < software.index("lab_browsers.json")
+    assert "Rename-Item" in software[take_back:] and "S-1-5-32-544" in software[take_back:]
+    play = (ROOT / "playbooks/windows.yml").read_text()
+    assert play.index("role: lab_windows_software") < play.index("role: lab_windows_edge"), \
+        "the site list is written into the directory after it is taken back"
