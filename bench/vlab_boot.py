@@ -30,7 +30,7 @@ from labctl.vlab.room import VirtualRoom  # noqa: E402
 
 def seat_memory(vroom: VirtualRoom, seat) -> float:
     """PSS in MiB of the seat's runner, its nspawn, and everything inside the container."""
-    pids = set(vroom._netns_pids([seat]))
+    pids = set(vroom.pids([seat]))
     runner = int((vroom.seat_dir(seat) / "runner.pid").read_text())
     pids.add(runner)
     pids.update(p.pid for p in psutil.Process(runner).children(recursive=True))

@@ -87,10 +87,14 @@ def cmd_vlab(args) -> int:
 
 
 def cmd_provision(args) -> int:
-    from labctl.core.playbook import run_playbook
+    from labctl.core.playbook import provision
     room = _room(args)
-    result = run_playbook(room.inventory, args.playbook, limit=args.limit, check=args.check,
-                          diff=args.diff, on_line=print)
+    result = provision(room, args.playbook, args.limit, check=args.check, diff=args.diff,
+                       on_line=print)
+    if result.interrupted:
+        print(_("labctl: {playbook} {why}: recorded as failed; run it again",
+                playbook=result.playbook, why=result.interrupted), file=sys.stderr)
+        return 130 if result.stopped else 1
     return 0 if result.succeeded else 1
 
 
@@ -197,11 +201,45 @@ def cmd_reset(args) -> int:
     counts = {k: sum(r.outcome == k for r in results) for k in ("ok", "failed", "refused")}
     print(f"room {room.name}: "
           + _("{n} of {total} seats reset and verified", n=counts["ok"], total=len(results))
-          + (", " + _("{n} failed (run the reset again)", n=counts["failed"])
-             if counts["failed"] else "")
+          + (", " + _("{n} failed", n=counts["failed"]) if counts["failed"] else "")
           + (", " + _("{n} refused: a student is logged in (--force)", n=counts["refused"])
              if counts["refused"] else ""))
+    advice: dict[str, list[str]] = {}
+    for r in results:
+        if r.outcome == "failed" and r.advice:
+            advice.setdefault(r.advice, []).append(r.seat)
+    for text, names in advice.items():  # advice that fits each failure, not one for all
+        print(f"  {', '.join(names)}: {_(text)}")
     return 0 if counts["ok"] == len([r for r in results if r.outcome != "skipped"]) else 1
+
+
+def cmd_hostkey(args) -> int:
+    from labctl.core import hostkeys
+    room = _room(args)
+    seat = room.seat(args.seat)
+    if args.action == "show":
+        print(_("{seat} offers {new}; recorded: {old}", seat=seat.name,
+                new=hostkeys.fingerprint(hostkeys.offered(seat)),
+                old=", ".join(hostkeys.fingerprint(k) for k in hostkeys.recorded(seat)) or "-"))
+        return 0
+
+    def confirm(seat, old, new) -> bool:
+        print(_("{seat}: recorded {old}", seat=seat.name, old=", ".join(old) or "-"))
+        print(_("{seat}: offered  {new}", seat=seat.name, new=new))
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            print(_("no terminal to ask: pass --expect-fingerprint with the fingerprint shown "
+                    "on the seat's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"),
+                  file=sys.stderr)
+            return False
+        answer = input(_("Is {new} the fingerprint the seat's own console shows? [y/N] ",
+                         new=new))
+        return answer.strip().lower() in ("y", "yes", "是")
+
+    change = hostkeys.accept(room, seat, confirm, expect=args.expect_fingerprint)
+    print(f"{seat.name}: {_(change.outcome)} — {change.detail}")
+    return 0 if change.outcome in ("accepted", "unchanged") else 1
 
 
 def cmd_schedule(args) -> int:
@@ -235,7 +273,7 @@ def room_power(room):
 def cmd_status(args) -> int:
     import time
     from labctl.core import status
-    from labctl.core.health import human_uptime
+    from labctl.core.health import fullest, human_uptime
     from labctl.core.pool import Pool
     room = _room(args)
     pool, power = Pool(room, timeout=args.timeout), room_power(room)
@@ -254,11 +292,14 @@ def cmd_status(args) -> int:
                 for v in views:
                     h = v.health
                     fig = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
+                    worst = fullest(h)
+                    disk = "-" if worst is None else fig(worst[1]) + (
+                        "" if worst[0] == "/" else f" {worst[0]}")
                     check = "-" if not v.last_check else (
                         "ok" if not v.last_check["failed"] else ",".join(v.last_check["failed"][:2]))
                     print(f"{v.seat.name:8} {v.seat.position:7} {_(v.state):13} {fig(h.cpu):>5} "
-                          f"{fig(h.memory):>5} {fig(h.disk):>5} {','.join(h.users)[:10] or '-':10} "
-                          f"{human_uptime(h.uptime):>6}  {status.ago(v.last_reset.at if v.last_reset else None):6} "
+                          f"{fig(h.memory):>5} {disk:>5} {','.join(h.users)[:10] or '-':10} "
+                          f"{human_uptime(h.uptime):>6}  {status.reset_mark(v.last_reset):6} "
                           f"{check}" + (f"  ({h.error})" if h.error else ""))
                 if any(v.health.host_figures for v in views):
                     print(_("CPU and memory of virtual seats are this machine's (a container's "
@@ -423,6 +464,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="thaw (on) or freeze (off) reboot-to-restore seats instead of resetting")
     p.set_defaults(func=cmd_reset)
 
+    p = sub.add_parser("hostkey", help="accept a seat's new SSH host key (a reinstalled PC)")
+    p.add_argument("action", choices=["accept", "show"])
+    p.add_argument("seat", help="the seat's name")
+    p.add_argument("--expect-fingerprint", metavar="SHA256:…",
+                   help="the fingerprint read off the seat's own console: no question asked")
+    p.add_argument("--yes", action="store_true", help="accept without asking (not recommended)")
+    _inventory_arg(p)
+    p.set_defaults(func=cmd_hostkey)
+
     p = sub.add_parser("schedule", help="reset the room at the end of each class period")
     p.add_argument("action", choices=["install", "show", "remove"])
     _inventory_arg(p)
@@ -436,7 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and isinstance(getattr(args, "names", None), list) \
+            and not any(e.startswith("-") for e in extra):
+        args.names += extra  # seat names after the options: `vlab start -i INV pc05`
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     set_lang(args.lang)
     try:
         return args.func(args)
@@ -446,9 +502,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"labctl: {len(exc.problems)} problem(s) in {args.inventory}; nothing was touched",
                   file=sys.stderr)
         return exc.exit_code
-    except KeyError as exc:
-        print(f"labctl: no such seat: {exc.args[0]}", file=sys.stderr)
-        return 2
 
 
 if __name__ == "__main__":

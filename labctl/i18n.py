@@ -20,7 +20,7 @@ ZH_CN = {
     "online": "在线", "offline": "关机", "unreachable": "无法连接", "resetting": "正在还原",
     "non-compliant": "不合规", "student": "学生在线", "rebooting": "正在重启",
     "shutting down": "正在关机", "waking": "正在唤醒", "checking": "正在检查",
-    "provisioning": "正在部署",
+    "provisioning": "正在部署", "disk full": "磁盘已满", "orphaned": "孤立运行",
     # console labels
     "front: teacher desk, projector": "前方：教师机、投影仪",
     "labctl console — room {room}": "labctl 控制台 — 实训室 {room}",
@@ -62,9 +62,26 @@ ZH_CN = {
     "provisioning finished: {changed} change(s), failed on {failed}":
         "部署完成：{changed} 处更改，失败：{failed}",
     "woke {names}": "已唤醒 {names}",
+    "{seat} offers {new}; recorded: {old}": "{seat} 提供的密钥 {new}；已记录：{old}",
+    "{seat}: recorded {old}": "{seat}：已记录 {old}", "{seat}: offered  {new}": "{seat}：现提供 {new}",
+    "no terminal to ask: pass --expect-fingerprint with the fingerprint shown on the seat's "
+    "console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)":
+        "没有终端可询问：请用 --expect-fingerprint 给出该座位控制台上显示的指纹"
+        "（ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub）",
+    "Is {new} the fingerprint the seat's own console shows? [y/N] ":
+        "{new} 是该座位自己控制台上显示的指纹吗？[y/N] ",
+    "accepted": "已接受", "unchanged": "未变",
+    "provisioning did not finish ({why}): recorded as failed": "部署未完成（{why}）：已记为失败",
+    "labctl: {playbook} {why}: recorded as failed; run it again":
+        "labctl：{playbook} {why}：已记为失败；请重新运行",
     # CLI
     "{n} of {total} seats reset and verified": "{n}/{total} 个座位已还原并验证",
-    "{n} failed (run the reset again)": "{n} 个失败（请再次还原）",
+    "{n} failed": "{n} 个失败",
+    "check that it is on and plugged in (labctl status), then reset it again":
+        "请确认它已开机并接好网线（labctl status），然后再次还原",
+    "reset it again; the reason above says what stopped it": "请再次还原；上面的原因说明了失败所在",
+    "reset it again; if the same thing is left, the verification above names it":
+        "请再次还原；若仍有残留，上面的验证结果会指出",
     "{n} refused: a student is logged in (--force)": "{n} 个已拒绝：有学生登录（--force）",
     "no class in progress at {time} (timetable): logged-in students do not stop the reset":
         "{time} 不在上课时间（课表）：学生登录不会阻止还原",

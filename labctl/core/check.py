@@ -24,7 +24,8 @@ from pathlib import Path
 
 from labctl.core import audit, paths
 from labctl.core.room import Room, Seat
-from labctl.core.ssh import banner_problem
+from labctl.core.errors import HostKeyError, LabError
+from labctl.core.ssh import Connector, banner_problem
 
 SUITE = paths.PROJECT / "tests" / "compliance"
 ENGINES = (("blink", "LAB-WEB-01"), ("gecko", "LAB-WEB-02"), ("webkit", "LAB-WEB-03"))
@@ -99,18 +100,42 @@ def winrm_problem(address: str, port: int, timeout: float) -> str | None:
     return f"no WinRM listener on port {port} (the answer is not Windows' HTTP.sys)"
 
 
-def reachable(seats: list[Seat], timeout: float = 3.0) -> dict[str, str]:
+def reachable(seats: list[Seat], timeout: float = 3.0,
+              connector: Connector | None = None) -> dict[str, str]:
     """seat -> why it can't be reached, for the seats whose admin port doesn't answer:
-    SSH (its banner), or WinRM's HTTPS port for Windows seats reached over WinRM."""
+    SSH (its banner, then, with a connector, a verified login: a changed host key is one
+    line for that seat, not a failure of every control), or WinRM's HTTPS port for Windows
+    seats reached over WinRM."""
     def probe(seat: Seat) -> str | None:
         if seat.vars.get("ansible_connection") == "winrm":
             return winrm_problem(str(seat.ip), int(seat.vars.get("ansible_port", 5986)), timeout)
-        return banner_problem(str(seat.ip), timeout)
+        why = banner_problem(str(seat.ip), timeout)
+        if why or connector is None:
+            return why
+        try:
+            connector.connect(seat.name, str(seat.ip)).close()
+        except HostKeyError as exc:
+            return (str(exc).removeprefix(f"{seat.name}: ")
+                    + f" (labctl hostkey accept {seat.name}, once the seat is checked)")
+        except LabError as exc:
+            return str(exc).removeprefix(f"{seat.name}: ")
+        return None
     with ThreadPoolExecutor(max_workers=min(64, len(seats) or 1)) as pool:
         return {s.name: why for s, why in zip(seats, pool.map(probe, seats)) if why}
 
 
-def parse_junit(path: Path) -> list[ControlResult]:
+def _seat_of(test: str, names: list[str]) -> str | None:
+    """The seat a test id is about: `test_x[ansible://pc07-chromium]` is pc07's, whatever
+    its other parameters (a seat's name may itself hold '-')."""
+    for name in sorted(names, key=len, reverse=True):
+        if re.search(rf"\[ansible://{re.escape(name)}[\]-]", test):
+            return name
+    return None
+
+
+def parse_junit(path: Path, names: list[str] | None = None) -> list[ControlResult]:
+    """The suite's results; with the room's seat names, a test whose seat can't be told is
+    left out (never recorded as a seat of its own)."""
     results = []
     for case in ET.parse(path).getroot().iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
@@ -121,7 +146,10 @@ def parse_junit(path: Path) -> list[ControlResult]:
                 outcome = {"failure": "failed"}.get(kind, kind)
                 message = (node.get("message") or node.text or "").strip()
                 break
-        seat = props.pop("seat", None) or re.search(r"ansible://([^\]]+)", case.get("name", ""))[1]
+        seat = props.pop("seat", None) or (_seat_of(case.get("name", ""), names) if names else
+                                           re.search(r"ansible://([^\]-]+)", case.get("name", ""))[1])
+        if seat is None:
+            continue
         results.append(ControlResult(seat=seat, control=props.pop("control", "?"),
                                      test=case.get("name", ""), outcome=outcome,
                                      seconds=float(case.get("time") or 0),
@@ -145,7 +173,8 @@ def run_check(room: Room, seats: list[Seat] | None = None, workers: int | None =
     start = time.monotonic()
     seats = list(seats or room.seats)
     run_id = uuid.uuid4().hex[:12]
-    dead = reachable(seats)
+    dead = reachable(seats, connector=Connector(user=room.vars.get("ansible_user", "labadmin"),
+                                                timeout=10, retries=1))
     alive = [s for s in seats if s.name not in dead]
     results = [ControlResult(name, "LAB-REACH-01", "ssh reachable", "unreachable", 0.0, why)
                for name, why in dead.items()]
@@ -190,7 +219,6 @@ def _pytest(room: Room, seats: list[Seat], workers, junit, on_progress) -> list[
                 on_progress(seat, sum(done.values()))
         proc.wait()
         if not xml.exists() or proc.returncode not in (0, 1):
-            from labctl.core.errors import LabError
             raise LabError(f"the compliance suite did not run (pytest exit {proc.returncode}):\n"
                            + "".join(tail))
-        return parse_junit(xml)
+        return parse_junit(xml, [s.name for s in seats])

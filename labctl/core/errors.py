@@ -60,3 +60,19 @@ class ConnectError(LabError):
 
 class HostKeyError(ConnectError):
     """A seat presented a host key that is not the recorded one."""
+
+
+class NoSuchSeat(LabError, KeyError):
+    """A seat name (or limit pattern) that the room does not have. A KeyError too, for the
+    callers that look a seat up and carry on without it."""
+
+    exit_code = 2
+
+    def __init__(self, room: str, names: str, known: list[str] | None = None):
+        self.names = names
+        hint = f" (the room has {', '.join(known[:6])}{', …' if len(known) > 6 else ''})" \
+            if known else ""
+        super().__init__(f"room {room} has no seat {names}{hint}")
+
+    def __str__(self) -> str:  # KeyError would quote its message
+        return self.args[0]

@@ -18,11 +18,12 @@ FILES = ("/proc/stat", "/proc/meminfo", "/proc/uptime", "/proc/1/stat",
          "/proc/sys/kernel/random/boot_id", "/run/systemd/container")
 PROBE = f"; echo {MARK}; ".join([
     "grep -H -m3 '' " + " ".join(FILES) + " 2>/dev/null",
-    "df -P /",
+    "df -P / /tmp /home/* 2>/dev/null",  # every filesystem a student can fill
     "who",
     "systemctl is-active mariadb ssh 2>/dev/null || true",
 ])
 SERVICES = ("mariadb", "ssh")
+FULL = 95.0  # percent: a filesystem this full shows the seat as "disk full"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Health:
     cpu: float | None = None        # percent busy since the last sample
     memory: float | None = None     # percent used
     disk: float | None = None       # percent of / used
+    filesystems: dict[str, float] = field(default_factory=dict)  # mount -> percent used
     users: list[str] = field(default_factory=list)
     uptime: float | None = None     # seconds
     services: dict[str, str] = field(default_factory=dict)
@@ -73,8 +75,19 @@ def parse_meminfo(text: str) -> float:
 
 
 def parse_df(text: str) -> float:
-    line = text.strip().splitlines()[-1].split()
-    return float(line[4].rstrip("%"))
+    """Percent used of the first filesystem listed (the root's)."""
+    return next(iter(parse_filesystems(text).values()))
+
+
+def parse_filesystems(text: str) -> dict[str, float]:
+    """mount point -> percent used, in the order `df -P` lists them (a filesystem listed for
+    several paths once)."""
+    out: dict[str, float] = {}
+    for line in text.strip().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 6 and fields[4].endswith("%"):
+            out.setdefault(" ".join(fields[5:]), float(fields[4].rstrip("%")))
+    return out
 
 
 def parse_who(text: str) -> list[str]:
@@ -106,13 +119,28 @@ def parse(seat: str, output: str, previous: CpuSample | None = None) -> Health:
     s = split(output)
     f = parse_files(s["files"])
     sample = parse_stat(f["/proc/stat"][0])
+    filesystems = parse_filesystems(s["df"])
     return Health(seat=seat, state="online", cpu=cpu_percent(previous, sample),
-                  memory=parse_meminfo("\n".join(f["/proc/meminfo"])), disk=parse_df(s["df"]),
+                  memory=parse_meminfo("\n".join(f["/proc/meminfo"])),
+                  disk=filesystems.get("/", next(iter(filesystems.values()), None)),
+                  filesystems=filesystems,
                   users=parse_who(s["who"]),
                   uptime=seat_uptime(f["/proc/uptime"][0], f["/proc/1/stat"][0]),
                   services=parse_services(s["services"]),
                   boot_id=f["/proc/sys/kernel/random/boot_id"][0].strip(),
                   host_figures=bool(f.get("/run/systemd/container")), cpu_sample=sample)
+
+
+def full(health: Health) -> list[str]:
+    """The filesystems a student can fill that are (nearly) full: writes there fail."""
+    return [mount for mount, used in health.filesystems.items() if used >= FULL]
+
+
+def fullest(health: Health) -> tuple[str, float] | None:
+    """(mount, percent) of the fullest filesystem, for a one-figure display."""
+    if not health.filesystems:
+        return ("/", health.disk) if health.disk is not None else None
+    return max(health.filesystems.items(), key=lambda item: item[1])
 
 
 def human_uptime(seconds: float | None) -> str:

@@ -271,6 +271,12 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
             result.append((str(host.name), groups, lab))
     except AnsibleError as exc:
         first = str(exc).strip().splitlines()[0]
+        if "vault" in first.lower() and ("password" in first.lower() or "secret" in first.lower()):
+            beside = (source if source.is_dir() else source.parent)
+            return [], [Problem(str(source), None, None, f"its vault cannot be opened: {first}",
+                                f"put the room's vault password in {beside}.vault-pass (0600, "
+                                "outside the repository, e.g. a link) or set "
+                                "ANSIBLE_VAULT_PASSWORD_FILE (docs/security.md)")]
         return [], [Problem(str(source), None, None, f"Ansible cannot load it: {first}",
                             "correct the inventory so `ansible-inventory -i` can read it")]
     finally:

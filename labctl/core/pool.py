@@ -5,6 +5,11 @@ open channel, not a handshake); a seat that fails is dropped and reconnected on 
 later sweep, so it comes back on its own. A sweep never waits longer than its
 deadline: a seat that has not answered by then is reported unreachable, and its
 stuck probe is not started again until it ends (polls of a seat never overlap).
+
+An open session outlives the sshd that accepted it, so it alone does not prove that a new
+login works: a seat whose sshd is not running is unreachable at the next sweep (the probe
+reads sshd's state), and every `relogin` seconds each seat's connection is replaced by a
+fresh, verified one (a changed host key or a refused key shows within that time).
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from labctl.core.ssh import Connector, run
 
 class Pool:
     def __init__(self, room: Room, connector: Connector | None = None, timeout: float = 3.0,
-                 persistent: bool = True, workers: int = 64):
+                 persistent: bool = True, workers: int = 64, relogin: float = 60.0):
         self.room = room
         self.timeout = timeout
         self.persistent = persistent
+        self.relogin = relogin
+        self._opened: dict[str, float] = {}
         self.connector = connector or Connector(user=room.vars.get("ansible_user", "labadmin"),
                                                 timeout=timeout, retries=0)
         self._clients: dict[str, object] = {}
@@ -37,17 +44,24 @@ class Pool:
     def _client(self, seat: Seat):
         with self._lock:
             client = self._clients.get(seat.name)
-        if client is not None and client.get_transport() and client.get_transport().is_active():
+            opened = self._opened.get(seat.name, 0.0)
+        fresh_enough = time.monotonic() - opened < self.relogin
+        if client is not None and client.get_transport() and client.get_transport().is_active() \
+                and fresh_enough:
             return client
-        client = self.connector.connect(seat.name, str(seat.ip))
+        new = self.connector.connect(seat.name, str(seat.ip))  # fails: the seat is unreachable
+        if client is not None:
+            client.close()
         if self.persistent:
             with self._lock:
-                self._clients[seat.name] = client
-        return client
+                self._clients[seat.name] = new
+                self._opened[seat.name] = time.monotonic()
+        return new
 
     def _drop(self, name: str) -> None:
         with self._lock:
             client = self._clients.pop(name, None)
+            self._opened.pop(name, None)
         if client is not None:
             client.close()
 
@@ -67,6 +81,12 @@ class Pool:
             else:
                 result = health.parse(seat.name, out.stdout, self._cpu.get(seat.name))
                 self._cpu[seat.name] = result.cpu_sample
+                sshd = result.services.get("ssh", "active")
+                if sshd not in ("active", "reloading", "unknown"):
+                    # this session survives its sshd; nobody can log in (or reset) now
+                    self._drop(seat.name)
+                    result = Health(seat.name, "unreachable",
+                                    error=f"sshd is {sshd}: no new login works")
         except LabError as exc:
             self._drop(seat.name)
             result = Health(seat.name, "unreachable", error=str(exc).removeprefix(f"{seat.name}: "))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import paramiko
 
 from labctl.core import audit
-from labctl.core.errors import LabError
+from labctl.core.errors import ConnectError, HostKeyError, LabError
 from labctl.core.power import request_reboot
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector, run
@@ -43,6 +43,7 @@ class SeatReset:
     seconds: float
     reason: str = ""
     sessions: dict = field(default_factory=dict, compare=False, hash=False)
+    advice: str = ""  # what the technician can do about a failure
 
 
 def _tool(client, action: str, force: bool = False, timeout: float = 120.0) -> dict:
@@ -121,10 +122,23 @@ def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: flo
                                    "verified: homes, scratch, jobs, processes and databases clean")
             else:
                 result = SeatReset(seat.name, method, "failed", time.monotonic() - start,
-                                   "; ".join(out.get("problems") or ["no verification"]))
+                                   "; ".join(out.get("problems") or ["no verification"]),
+                                   advice="reset it again; if the same thing is left, the "
+                                          "verification above names it")
+        except HostKeyError as exc:
+            result = SeatReset(seat.name, method, "failed", time.monotonic() - start,
+                               str(exc).removeprefix(f"{seat.name}: "),
+                               advice=f"if the PC was reinstalled, check it and run `labctl "
+                                      f"hostkey accept {seat.name}`; otherwise treat it as an attack")
+        except ConnectError as exc:
+            result = SeatReset(seat.name, method, "failed", time.monotonic() - start,
+                               str(exc).removeprefix(f"{seat.name}: "),
+                               advice="check that it is on and plugged in (labctl status), "
+                                      "then reset it again")
         except Exception as exc:  # noqa: BLE001 - any fault of one seat fails that seat only
             result = SeatReset(seat.name, method, "failed", time.monotonic() - start,
-                               str(exc).removeprefix(f"{seat.name}: "))
+                               str(exc).removeprefix(f"{seat.name}: "),
+                               advice="reset it again; the reason above says what stopped it")
         return _done(room, result, on_result, action)
 
     windows = [s for s in seats if s.reset_method in WINDOWS_METHODS]

@@ -7,6 +7,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labctl.core.errors import NoSuchSeat
+
 OS_FAMILIES = ("debian", "ubuntu", "windows")
 RESET_METHODS = ("profile", "reboot-restore", "uwf", "windows-profile", "none")
 LINUX_FAMILIES = ("debian", "ubuntu")
@@ -68,7 +70,7 @@ class Room:
         for s in self.seats:
             if s.name == name:
                 return s
-        raise KeyError(name)
+        raise NoSuchSeat(self.name, name, [s.name for s in self.seats])
 
     def select(self, names: list[str] | None = None, row: int | None = None,
                terminals_only: bool = False) -> list[Seat]:
@@ -77,7 +79,7 @@ class Room:
         if names:
             unknown = sorted(set(names) - {s.name for s in self.seats})
             if unknown:
-                raise KeyError(", ".join(unknown))
+                raise NoSuchSeat(self.name, ", ".join(unknown), [s.name for s in self.seats])
             chosen = [s for s in chosen if s.name in names]
         if row is not None:
             chosen = [s for s in chosen if s.row == row]
@@ -95,6 +97,6 @@ class Room:
                     if fnmatch.fnmatchcase(s.name, term) or term in s.groups
                     or (term == "all")}
             if not hits:
-                raise KeyError(term)
+                raise NoSuchSeat(self.name, term, [s.name for s in self.seats])
             wanted |= hits
         return [s for s in self.seats if s.name in wanted]

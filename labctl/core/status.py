@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from labctl.core import audit
-from labctl.core.health import Health
+from labctl.core.health import Health, full
 from labctl.core.room import Room, Seat
 
 STATES = ("online", "offline", "unreachable", "resetting", "non-compliant", "student")
@@ -34,6 +34,8 @@ def seat_state(health: Health, powered: bool | None, busy: str, check: dict | No
         return "offline"
     if health.state != "online":
         return "unreachable"
+    if full(health):
+        return "disk full"
     if check and check["failed"]:
         return "non-compliant"
     if health.users:
@@ -59,13 +61,21 @@ def as_dict(view: SeatView) -> dict:
     h = view.health
     return {"seat": view.seat.name, "ip": str(view.seat.ip), "row": view.seat.row,
             "column": view.seat.column, "role": view.seat.role, "state": view.state,
-            "cpu": h.cpu, "memory": h.memory, "disk": h.disk, "users": h.users,
+            "cpu": h.cpu, "memory": h.memory, "disk": h.disk, "filesystems": h.filesystems,
+            "users": h.users,
             "uptime": h.uptime, "services": h.services, "host_figures": h.host_figures,
             "latency": round(h.latency, 3) if h.latency is not None else None, "error": h.error,
             "last_reset": {"at": view.last_reset.at, "outcome": view.last_reset.outcome}
             if view.last_reset else None,
             "last_check": {"at": view.last_check["at"], "failed": view.last_check["failed"]}
             if view.last_check else None}
+
+
+def reset_mark(event) -> str:
+    """How long ago the last reset was, and whether it failed: '3m', '3m✘', '-'."""
+    if event is None:
+        return "-"
+    return ago(event.at) + ("" if event.outcome == "ok" else "✘")
 
 
 def ago(at: float | None, now: float | None = None) -> str:

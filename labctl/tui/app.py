@@ -283,7 +283,7 @@ class LabConsole(App):
 
     @work(thread=True, group="action", exit_on_error=False)
     def run_provision(self, seats: list[Seat]) -> None:
-        from labctl.core.playbook import run_playbook
+        from labctl.core.playbook import provision
         names = {s.name for s in seats}
         self.news(seats, "provisioning")
         task = [""]
@@ -299,13 +299,12 @@ class LabConsole(App):
                         self.progress[host] = _("provisioning: {task}", task=task[0])
                         self.call_from_thread(self.refresh_tiles, [host])
 
-        result = run_playbook(self.room.inventory, "site.yml",
-                              limit=",".join(sorted(names)) if len(names) < len(self.room.seats)
-                              else None, on_line=line)
-        for host, recap in result.recap.items():
-            audit.record_event(self.room.name, "provision", host,
-                               "failed" if recap.failed or recap.unreachable else "ok",
-                               f"changed={recap.changed} failed={recap.failed}")
+        result = provision(self.room, "site.yml", ",".join(sorted(names))
+                           if len(names) < len(self.room.seats) else None, on_line=line)
+        if result.interrupted:
+            self.news(seats, "", _("provisioning did not finish ({why}): recorded as failed",
+                                   why=result.interrupted))
+            return
         self.news(seats, "", _("provisioning finished: {changed} change(s), failed on {failed}",
                                changed=result.changed, failed=", ".join(result.failed_hosts) or "-"))
 

@@ -9,14 +9,14 @@ from textual.markup import escape
 from textual.widgets import Sparkline, Static
 
 from labctl.core import audit
-from labctl.core.health import human_uptime
+from labctl.core.health import FULL, fullest, human_uptime
 from labctl.core.room import Room, Seat
 from labctl.core.status import SeatView, ago
 from labctl.i18n import _
 
 BUSY = ("resetting", "rebooting", "waking", "checking", "provisioning", "shutting down")
 ICON = {"online": "●", "student": "◉", "offline": "○", "unreachable": "✘",
-        "non-compliant": "▲"}
+        "non-compliant": "▲", "disk full": "■"}
 
 
 def figure(value) -> str:
@@ -43,14 +43,17 @@ class SeatTile(Static):
         for cls in list(self.classes):
             if cls.startswith("state-"):
                 self.remove_class(cls)
-        self.add_class("state-busy" if view.state in BUSY else f"state-{view.state}")
+        self.add_class("state-busy" if view.state in BUSY else f"state-{view.state.replace(' ', '-')}")
         self.border_title = f"{self.seat.name} {ICON.get(view.state, '◌')} {_(view.state)}"
         user = escape(", ".join(h.users)) or "-"  # text from the seat: never markup
         reset = view.last_reset
         check = view.last_check
+        worst = fullest(h)
+        disk = figure(worst[1] if worst else None) + (
+            f" {escape(worst[0])}" if worst and worst[0] != "/" and worst[1] >= FULL else "")
         lines = [
             f"CPU {figure(h.cpu)} MEM {figure(h.memory)}",
-            f"DSK {figure(h.disk)} {_('up')} {human_uptime(h.uptime)}",
+            f"DSK {disk} {_('up')} {human_uptime(h.uptime)}",
             f"{_('user')}: {user}",
             f"{_('reset')} {ago(reset.at) if reset else '-'}"
             f"{'✔' if reset and reset.outcome == 'ok' else '✘' if reset else ''} "

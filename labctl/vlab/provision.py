@@ -93,7 +93,7 @@ def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
         moved = [s for s in linux if vroom.layers(s) != [str(layer)]]
         if moved:
             progress(f"booting {len(moved)} terminal(s) on the provisioned layer {layer.name}")
-            vroom._stop(moved, timeout=30)
+            vroom.stop_seats(moved, timeout=30)
             for seat in moved:
                 vroom.set_layers(seat, [str(layer)])
                 vroom.start_seat(seat)

@@ -34,7 +34,7 @@ from labctl.core.errors import PreflightError, VlabError
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import banner_problem
 from labctl.vlab import image as golden
-from labctl.vlab.seatrunner import is_mounted
+from labctl.vlab.seatrunner import end_container, is_mounted, netns_pids
 
 # Each seat's systemd takes several inotify instances; the kernel's default (128 per
 # user) runs out at about 20 seats ("Failed to allocate manager object").
@@ -50,10 +50,30 @@ class SeatStatus:
     name: str
     ip: str
     mac: str
-    state: str  # running | booting | stopped
+    state: str  # running | booting | stopped | orphaned (a container without its nspawn)
     runner_pid: int | None
     nspawn_pid: int | None
     ssh: bool
+
+
+def _unlink_beneath(top: Path, rel: str) -> None:
+    """Remove top/rel without following a link on the way: a seat's layer is written by the
+    seat's root, and a link there (etc/ssh -> /etc/ssh) must not lead the host's root out."""
+    parts = rel.split("/")
+    try:
+        fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        for part in parts[:-1]:
+            sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+        os.unlink(parts[-1], dir_fd=fd)
+    except OSError:
+        pass  # not there, or a link where a directory should be: nothing of ours to remove
+    finally:
+        os.close(fd)
 
 
 def _pid(path: Path) -> int | None:
@@ -181,6 +201,7 @@ class VirtualRoom:
         knownhosts.replace({str(s.ip): k for s, k in keys.items()}, paths.KNOWN_HOSTS,
                            aliases={str(s.ip): s.name for s in seats})
         for seat in seats:
+            self._end_orphan(seat)
             self._start_runner(seat, image)
         return self.wait_ready(seats, wait)
 
@@ -238,7 +259,35 @@ class VirtualRoom:
             raise VlabError(f"{seat.name} has never been up: run `labctl vlab up` first")
         self._bridge_up()
         self._network(seat)
+        self._end_orphan(seat)
+        if not _pid(self.seat_dir(seat) / "runner.pid"):
+            self._restore_identity(seat)
         self._start_runner(seat, image)
+
+    IDENTITY = ("etc/hostname", "etc/hosts", "etc/machine-id", "etc/ssh/ssh_host_ed25519_key",
+                "etc/ssh/ssh_host_ed25519_key.pub")
+
+    def _restore_identity(self, seat: Seat) -> None:
+        """Powering a virtual seat on gives it back its own identity, like a PC's hardware:
+        what its root wrote over the identity layer (a regenerated host key) is dropped, and
+        the identity's host key is the recorded one again."""
+        upper = self.seat_dir(seat) / "upper"
+        for rel in self.IDENTITY:
+            _unlink_beneath(upper, rel)
+        pub = (self.seat_dir(seat) / "identity" / "etc/ssh/ssh_host_ed25519_key.pub").read_text()
+        knownhosts.replace({str(seat.ip): " ".join(pub.split()[:2])}, paths.KNOWN_HOSTS,
+                           aliases={str(seat.ip): seat.name})
+
+    def _end_orphan(self, seat: Seat) -> None:
+        """A seat whose runner and nspawn are gone but whose container still runs (both were
+        killed) is powered off before it boots again: never two containers on one disk."""
+        sd = self.seat_dir(seat)
+        if not _pid(sd / "runner.pid") and self.pids([seat]):
+            end_container(self.netns(seat))
+            for pidfile in ("runner.pid", "nspawn.pid"):
+                (sd / pidfile).unlink(missing_ok=True)
+            if is_mounted(sd / "root"):
+                subprocess.run(["umount", str(sd / "root")], capture_output=True)
 
     def _ensure_admin_key(self) -> None:
         key = paths.ADMIN_KEY
@@ -380,6 +429,9 @@ class VirtualRoom:
             runner, nspawn = _pid(sd / "runner.pid"), _pid(sd / "nspawn.pid")
             ssh = bool(nspawn) and ssh_answers(str(seat.ip))
             state = "running" if ssh else "booting" if nspawn or runner else "stopped"
+            if not nspawn and self.pids([seat]):
+                # its container runs without the nspawn that started it: `start` ends it first
+                state = "orphaned"
             return SeatStatus(seat.name, str(seat.ip), seat.mac, state, runner, nspawn, ssh)
 
         with ThreadPoolExecutor(max_workers=32) as pool:
@@ -392,9 +444,9 @@ class VirtualRoom:
 
     # ----------------------------------------------------------------- down
     def stop_seat(self, seat: Seat, timeout: float = 20.0) -> None:
-        self._stop([seat], timeout)
+        self.stop_seats([seat], timeout)
 
-    def _stop(self, seats: list[Seat], timeout: float) -> None:
+    def stop_seats(self, seats: list[Seat], timeout: float) -> None:
         """Power seats off gracefully, then end whatever is left of them."""
         for seat in seats:
             runner = _pid(self.seat_dir(seat) / "runner.pid")
@@ -421,43 +473,21 @@ class VirtualRoom:
                 if subprocess.run(["umount", str(root)], capture_output=True).returncode:
                     subprocess.run(["umount", "--lazy", str(root)], capture_output=True)
 
-    def _netns_pids(self, seats: list[Seat]) -> list[int]:
+    def pids(self, seats: list[Seat]) -> list[int]:
         """Processes inside the seats' network namespaces: what runs there, nspawn or not."""
-        inodes = set()
-        for seat in seats:
-            try:
-                inodes.add(os.stat(f"/run/netns/{self.netns(seat)}").st_ino)
-            except OSError:
-                pass
-        found = []
-        if inodes:
-            for entry in Path("/proc").iterdir():
-                if entry.name.isdigit():
-                    try:
-                        if os.stat(entry / "ns/net").st_ino in inodes:
-                            found.append(int(entry.name))
-                    except OSError:
-                        continue
-        return found
+        return netns_pids([self.netns(seat) for seat in seats])
 
     def _kill_orphans(self, seats: list[Seat]) -> None:
         """End container processes whose nspawn died (their systemd lives on without it)."""
-        for _ in range(50):
-            found = self._netns_pids(seats)
-            if not found:
-                return
-            for pid in found:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
-        raise VlabError(f"processes {self._netns_pids(seats)} of room {self.room.name} "
-                        "did not end after SIGKILL")
+        for seat in seats:
+            end_container(self.netns(seat), grace=5.0)
+        if self.pids(seats):
+            raise VlabError(f"processes {self.pids(seats)} of room {self.room.name} "
+                            "did not end after SIGKILL")
 
     def down(self, purge: bool = False) -> None:
         seats = list(self.room.seats)
-        self._stop(seats, timeout=30.0)
+        self.stop_seats(seats, timeout=30.0)
         for seat in seats:
             ns = self.netns(seat)
             if Path(f"/run/netns/{ns}").exists():
@@ -497,7 +527,7 @@ class VirtualRoom:
         found += [f"netns {self.netns(s)}" for s in self.room.seats
                   if self.netns(s) in netns.split()]
         found += [f"process {pid} in a seat's network namespace"
-                  for pid in self._netns_pids(list(self.room.seats))]
+                  for pid in self.pids(list(self.room.seats))]
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue

@@ -148,6 +148,54 @@ def container_pids(nspawn: int) -> list[int]:
     return found
 
 
+def netns_pids(names: list[str]) -> list[int]:
+    """Processes inside the named network namespaces (/run/netns/NAME): a seat's container,
+    whatever happened to the nspawn that started it."""
+    inodes = set()
+    for name in names:
+        try:
+            inodes.add(os.stat(f"/run/netns/{name}").st_ino)
+        except OSError:
+            pass
+    found = []
+    if inodes:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}/ns/net").st_ino in inodes:
+                        found.append(int(entry))
+                except OSError:
+                    continue
+    return found
+
+
+def end_container(netns: str, grace: float = 20.0) -> list[int]:
+    """Power off what runs in a seat's namespace without its nspawn (an orphan left by a
+    killed nspawn): its systemd is asked to power off (SIGRTMIN+4), so MariaDB and the rest
+    stop cleanly; what is left after `grace` seconds is killed. Returns the pids found."""
+    pids = netns_pids([netns])
+    for pid in pids:
+        if is_init(pid):
+            try:
+                os.kill(pid, signal.SIGRTMIN + 4)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and netns_pids([netns]):
+        time.sleep(0.2)
+    for _ in range(50):
+        left = netns_pids([netns])
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+    return pids
+
+
 def is_init(pid: int) -> bool:
     """Is this process PID 1 of its own PID namespace (the container's systemd)?"""
     try:
@@ -253,6 +301,11 @@ def main(seat: Path) -> int:
                         break
             (seat / "nspawn.pid").unlink(missing_ok=True)
             log(f"systemd-nspawn exited with {rc}")
+            # a killed nspawn leaves its container running in the seat's namespace: end it
+            # before anything boots there again (two containers would share the seat's disk)
+            orphans = end_container(config["netns"])
+            if orphans:
+                log(f"ended {len(orphans)} process(es) its nspawn left running")
             if rc != REBOOT:
                 break
             config = json.loads((seat / "seat.json").read_text())  # may have been thawed/frozen

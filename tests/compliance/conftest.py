@@ -75,12 +75,28 @@ def pytest_collection_modifyitems(session, config, items):
         (keep if ok else drop).append(item)
         if ok:  # with xdist --dist loadgroup, a seat's controls run on one worker, in order
             item.add_marker(pytest.mark.xdist_group(name))
+            # in the JUnit report whatever happens, even when setup fails before any fixture
+            marker = item.get_closest_marker("control")
+            if marker:
+                item.user_properties.append(("control", marker.args[0]))
+            item.user_properties.append(("seat", name))
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
 _UNREACHABLE: dict[str, str] = {}
+
+
+def unreachable_reason(stderr: str) -> str:
+    """One line from ssh's complaint: the reason, not the tail of a banner of warnings."""
+    if "REMOTE HOST IDENTIFICATION HAS CHANGED" in stderr or "Host key verification failed" in stderr:
+        return ("its host key has CHANGED since it was recorded in labctl's known_hosts: if the "
+                "PC was reinstalled, check it and run `labctl hostkey accept SEAT`; otherwise "
+                "treat it as an attack")
+    lines = [line.strip() for line in stderr.splitlines()
+             if line.strip() and not line.lstrip().startswith(("@", "Warning:"))]
+    return (lines[-1] if lines else stderr.strip())[-300:]
 
 
 @pytest.fixture(autouse=True)
@@ -95,19 +111,9 @@ def _reachable(request):
             host.run("true")
             _UNREACHABLE[name] = ""
         except RuntimeError as exc:
-            _UNREACHABLE[name] = str(getattr(exc.args[0], "stderr", exc)).strip()[-300:]
+            _UNREACHABLE[name] = unreachable_reason(str(getattr(exc.args[0], "stderr", exc)))
     if _UNREACHABLE[name]:
         pytest.fail(f"{name} is unreachable: {_UNREACHABLE[name]}", pytrace=False)
-
-
-@pytest.fixture(autouse=True)
-def _record_control(request, record_property):
-    marker = request.node.get_closest_marker("control")
-    if marker:
-        record_property("control", marker.args[0])
-    name = _host_name(request.node)
-    if name:
-        record_property("seat", name)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ equals its template is not trusted."""
 
 import json
 import threading
-import time
 
 import paramiko
 
@@ -186,14 +185,16 @@ def test_a_seat_dying_mid_reset_fails_alone_and_a_second_reset_completes_it(prov
     worker = threading.Thread(target=lambda: results.update(
         {r.seat: r for r in reset_seats(room, [it01, it02, it03])}))
     worker.start()
-    assert wait_for(lambda: ssh(connector, it02, "pgrep -f 'lab-reset reset'").ok, 30, 0.05), \
-        "the reset never started on it02"
-    vroom.stop_seat(it02)
-    worker.join(120)
-    assert results["it01"].outcome == "ok" and results["it03"].outcome == "ok", results
-    assert results["it02"].outcome == "failed" and results["it02"].reason, results["it02"]
-
-    vroom.start_seat(it02)
+    try:
+        assert wait_for(lambda: ssh(connector, it02, "pgrep -f 'lab-reset reset'").ok, 30, 0.05), \
+            "the reset never started on it02"
+        vroom.stop_seat(it02)
+        worker.join(120)
+        assert results["it01"].outcome == "ok" and results["it03"].outcome == "ok", results
+        assert results["it02"].outcome == "failed" and results["it02"].reason, results["it02"]
+    finally:
+        worker.join(120)
+        vroom.start_seat(it02)  # the next test finds it02 on, whatever failed above
     assert vroom.wait_ready([it02], 120)[0].state == "running"
     again = reset_seats(room, [it02])
     assert again[0].outcome == "ok", again[0].reason
@@ -207,9 +208,7 @@ def test_reboot_restore_discards_changes_under_usr(provisioned, connector, capsy
     seat = vroom.room.seat("it04")
     assert ssh(connector, seat, "sudo touch /usr/local/share/installed-by-a-student").ok
     plant(connector, seat)
-    start = time.monotonic()
     assert main(["reset", "-i", str(INVENTORY), "--seats", "it04"]) == 0, capsys.readouterr()
     assert "✔ it04" in capsys.readouterr().out
-    assert time.monotonic() - start < 180
     assert not ssh(connector, seat, "test -e /usr/local/share/installed-by-a-student").ok
     assert_clean(connector, seat)

@@ -6,6 +6,7 @@ runs the whole site.yml at -vvv and looks for every vault secret in every byte i
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
 import subprocess
 
@@ -201,3 +202,30 @@ def test_the_state_directory_and_audit_store_are_roots_alone(provisioned):
         other = subprocess.run(["runuser", "-u", "nobody", "--", "ls", "-l", str(path)],
                                capture_output=True, text=True)
         assert other.returncode != 0 and "Permission denied" in other.stderr, (path, other)
+
+
+def test_the_roles_grants_keep_two_students_apart_even_with_an_underscore(provisioned, connector):
+    """`_` in a grant's pattern is a wildcard unless escaped: with the grant the role makes,
+    student s_1 reaches s_1_* only, never sx1_* (which `s_1\\_%` would match)."""
+    vroom, _ = provisioned
+    seat = vroom.room.seat(SEAT)
+    students = [{"name": "s_1", "password": "pw-s1-Ex4mple"}, {"name": "sx1", "password": "pw-sx1-Ex4mple"}]
+    extra = json.dumps({"lab_mysql_students": students})
+    try:
+        result = run_playbook(INVENTORY, "terminals.yml", limit=SEAT,
+                              extra_args=["--tags", "lab_mysql::students", "-e", extra])
+        assert result.succeeded, result.output[-2000:]
+        client = connector.connect(seat.name, str(seat.ip))
+        try:
+            mine = run(client, "read -r pw; MYSQL_PWD=$pw mysql -N --raw -u s_1 -e 'SHOW DATABASES'",
+                       input=students[0]["password"] + "\n")
+            theirs = run(client, "read -r pw; MYSQL_PWD=$pw mysql -N -u s_1 -e 'SHOW TABLES FROM sx1_practice'",
+                         input=students[0]["password"] + "\n")
+        finally:
+            client.close()
+        assert mine.ok and "s_1_practice" in mine.stdout.split(), mine.stdout + mine.stderr
+        assert "sx1_practice" not in mine.stdout
+        assert not theirs.ok and "denied" in theirs.stderr, theirs.stdout + theirs.stderr
+    finally:
+        ssh(connector, seat, "sudo mysql -e \"DROP USER IF EXISTS 's_1'@'localhost', 'sx1'@'localhost';"
+                             " DROP DATABASE IF EXISTS s_1_practice; DROP DATABASE IF EXISTS sx1_practice\"")

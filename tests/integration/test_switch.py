@@ -8,7 +8,6 @@ that port only, and the seat then reaches the management host and no longer the 
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,7 @@ import yaml
 
 from labctl.core.playbook import run_playbook
 
-from .conftest import INVENTORY, ssh, wait_for
+from .conftest import INVENTORY, copy_inventory, ssh, wait_for
 
 MGMT_IP, MGMT_PORT = "10.78.0.250", 8040
 MGMT_NS, MGMT_LINK = "lab-itest-mgmt", "lvitestmgmt"
@@ -92,7 +91,7 @@ def live_ports(table="labctl_lab_itest") -> dict[str, tuple]:
 def moved(tmp_path, seat_name, vlan):
     """A copy of the test inventory with one seat in another VLAN."""
     inv = tmp_path / "inventory"
-    shutil.copytree(INVENTORY, inv)
+    copy_inventory(inv)
     hosts = yaml.safe_load((inv / "hosts.yml").read_text())
     hosts["all"]["children"]["terminals"]["hosts"][seat_name]["lab_vlan"] = vlan
     (inv / "hosts.yml").write_text(yaml.safe_dump(hosts))

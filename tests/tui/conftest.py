@@ -1,4 +1,2 @@
-"""The console's tests share the integration tests' virtual room."""
-
-from tests.integration.conftest import (  # noqa: F401 - fixtures for the console tests
-    connector, provisioned, pytest_collection_modifyitems, room, vroom)
+"""The console's tests share the integration tests' virtual room (tests/conftest.py): one
+room per session, whichever tests use it first."""

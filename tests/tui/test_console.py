@@ -8,7 +8,7 @@ from labctl.core import audit
 from labctl.core.pool import Pool
 from labctl.tui.app import LabConsole
 
-from tests.integration.conftest import ssh
+from tests.vroom import ssh
 
 SIZE = (140, 45)
 
@@ -120,3 +120,30 @@ async def test_text_from_a_seat_is_shown_as_text_not_markup(provisioned):
             assert any("[@click=app.quit]q[/]" in c for c in cells), cells[:12]
     finally:
         pool.close()
+
+
+async def test_a_seat_whose_sshd_stops_under_an_open_console_is_unreachable_within_two_sweeps(
+        provisioned, connector):
+    """The console's session to the seat outlives its sshd; the teacher must still see that
+    nobody can log in (nor reset it) there."""
+    from labctl.core.ssh import run
+    vroom, _ = provisioned
+    room = vroom.room
+    it04 = room.seat("it04")
+    kept = connector.connect(it04.name, str(it04.ip))  # to start sshd again afterwards
+    app, pool = console(room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await until(pilot, lambda: app.views.get("it04")
+                               and app.views["it04"].health.state == "online")
+            assert run(kept, "sudo systemctl stop ssh").ok
+            stopped_at = app.sweeps
+            assert await until(pilot, lambda: app.views["it04"].state == "unreachable", 60)
+            assert app.sweeps - stopped_at <= 3, "more than two refreshes (and the one under way)"
+            assert "no new login works" in app.views["it04"].health.error
+            assert "unreachable" in str(app.tile("it04").border_title)
+    finally:
+        pool.close()
+        run(kept, "sudo systemctl start ssh")
+        kept.close()
+    assert ssh(connector, it04, "true").ok

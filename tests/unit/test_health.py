@@ -78,3 +78,21 @@ def test_a_windows_seat():
     assert h.cpu == 7 and h.memory == pytest.approx(40.4, abs=0.05)
     assert h.disk == pytest.approx(33.0, abs=0.05) and h.users == ["student"]
     assert h.services == {"mariadb": "active", "sshd": "active"} and h.uptime == 5421.7
+
+
+DF_FULL_HOME = """Filesystem     1024-blocks   Used Available Capacity Mounted on
+overlay           263174212 23412 226300000      10% /
+overlay           263174212 23412 226300000      10% /
+tmpfs                   256    256         0     100% /home/student
+overlay           263174212 23412 226300000      10% /
+"""
+
+
+def test_every_filesystem_a_student_can_fill_is_read_and_a_full_one_named():
+    from labctl.core.health import Health, full, fullest, parse_filesystems
+    fs = parse_filesystems(DF_FULL_HOME)
+    assert fs == {"/": 10.0, "/home/student": 100.0}
+    h = Health("it04", "online", disk=fs["/"], filesystems=fs)
+    assert full(h) == ["/home/student"] and fullest(h) == ("/home/student", 100.0)
+    from labctl.core.status import seat_state
+    assert seat_state(h, True, "", None) == "disk full"
