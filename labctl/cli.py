@@ -123,8 +123,11 @@ def cmd_check(args) -> int:
     for seat, results in report.by_seat().items():
         bad = [r for r in results if r.outcome not in ("passed", "skipped")]
         passed = sum(r.outcome == "passed" for r in results)
+        skipped = [r for r in results if r.outcome == "skipped"]
         mark = "✘" if bad else "✔"
-        print(f"{mark} {seat:10} {passed:3} passed  {len(bad):2} failed")
+        print(f"{mark} {seat:10} {passed:3} passed  {len(bad):2} failed"
+              + (f"  {len(skipped)} skipped: {', '.join(r.control for r in skipped)}"
+                 if skipped else ""))
         for r in bad:
             print(f"    {r.control:14} {r.outcome:11} {r.test.split('[')[0]}: {r.message}")
     matrix = report.browser_matrix()

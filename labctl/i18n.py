@@ -71,6 +71,9 @@ ZH_CN = {
     "Is {new} the fingerprint the seat's own console shows? [y/N] ":
         "{new} 是该座位自己控制台上显示的指纹吗？[y/N] ",
     "accepted": "已接受", "unchanged": "未变",
+    "the health sweep failed: {error}": "健康巡检失败：{error}",
+    "health not current: the last sweep failed ({error})": "健康信息不是最新的：上次巡检失败（{error}）",
+    "{action} failed: {error}": "{action}失败：{error}", "power": "电源",
     "provisioning did not finish ({why}): recorded as failed": "部署未完成（{why}）：已记为失败",
     "labctl: {playbook} {why}: recorded as failed; run it again":
         "labctl：{playbook} {why}：已记为失败；请重新运行",

@@ -2,7 +2,8 @@
 
 Everything slow runs in thread workers that post messages; widgets change only in the
 message handlers. Health polls never overlap: the next one is scheduled when the last
-one has been shown.
+one has been shown, or has failed. A worker that fails is never silent: the teacher gets
+a notification and a line in the log, and the seats it concerned leave their busy state.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Footer, Header, RichLog, Static
+from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
 
 from labctl.core import audit, power, status
 from labctl.core.health import Health
@@ -26,12 +29,20 @@ from labctl.tui.screens import ConfirmScreen, HelpScreen, LogScreen
 from labctl.tui.widgets import DetailPane, RoomMap, SeatTile
 
 HISTORY = 30
+ACTIONS = {"run_reset": "reset", "run_power": "power", "run_check": "check",
+           "run_provision": "provisioning"}  # a worker's name -> what the teacher calls it
 
 
 @dataclass
 class Swept(Message):
     healths: dict[str, Health]
     powered: dict[str, bool] | None
+    views: list = None  # status.SeatView, built in the worker (it reads the audit store)
+
+
+@dataclass
+class SweepFailed(Message):
+    error: str
 
 
 @dataclass
@@ -78,6 +89,8 @@ class LabConsole(App):
         self.cursor = (room.terminals or room.seats)[0].name
         self.selected: set[str] = set()
         self.sweeps = 0
+        self.last_sweep_error = ""
+        self.working: dict = {}  # a running action's worker -> the seats it made busy
 
     # ------------------------------------------------------------ layout
     def compose(self):
@@ -100,26 +113,73 @@ class LabConsole(App):
     # ------------------------------------------------------------ polling
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
-        healths = self.sweep()
-        self.post_message(Swept(healths, self.power_state()))
+        try:
+            healths = self.sweep()
+            powered = self.power_state()
+            views = status.views(self.room, healths, powered, dict(self.busy))  # reads SQLite here
+        except Exception as exc:  # noqa: BLE001 - shown, and the next sweep is scheduled
+            self.post_message(SweepFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(Swept(healths, powered, views))
+
+    @on(SweepFailed)
+    def sweep_failed(self, message: SweepFailed) -> None:
+        try:
+            if message.error != self.last_sweep_error:  # once, not every two seconds
+                self.notify(_("the health sweep failed: {error}", error=message.error),
+                            severity="error", markup=False)
+                self.query_one("#progress", RichLog).write(
+                    _("the health sweep failed: {error}", error=message.error))
+            self.last_sweep_error = message.error
+            self.query_one("#notice", Static).update(
+                Text(_("health not current: the last sweep failed ({error})", error=message.error)))
+        finally:
+            self.set_timer(self.interval, self.poll)
 
     @on(Swept)
     def show_sweep(self, message: Swept) -> None:
-        self.sweeps += 1
-        for name, h in message.healths.items():
-            if h.cpu is not None:
-                self.history[name] = (self.history.get(name, []) + [h.cpu])[-HISTORY:]
-        views = status.views(self.room, message.healths, message.powered, self.busy)
-        for view in views:
-            view.history = self.history.get(view.seat.name, [])
-            self.views[view.seat.name] = view
-            self.tile(view.seat.name).show(view, self.progress.get(view.seat.name, ""))
-        self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor))
-        if any(v.health.host_figures for v in views):
-            self.query_one("#notice", Static).update(_(
-                "CPU and memory of virtual seats are this machine's: a container's /proc is "
-                "the host's"))
-        self.set_timer(self.interval, self.poll)
+        try:
+            self.sweeps += 1
+            if self.last_sweep_error:
+                self.last_sweep_error = ""
+                self.query_one("#notice", Static).update("")
+            for name, h in message.healths.items():
+                if h.cpu is not None:
+                    self.history[name] = (self.history.get(name, []) + [h.cpu])[-HISTORY:]
+            for view in message.views:
+                view.busy = self.busy.get(view.seat.name, "")
+                view.state = status.seat_state(view.health, message.powered.get(view.seat.name)
+                                               if message.powered else None,
+                                               view.busy, view.last_check)
+                view.history = self.history.get(view.seat.name, [])
+                self.views[view.seat.name] = view
+                self.tile(view.seat.name).show(view, self.progress.get(view.seat.name, ""))
+            self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor))
+            if any(v.health.host_figures for v in message.views):
+                self.query_one("#notice", Static).update(_(
+                    "CPU and memory of virtual seats are this machine's: a container's /proc is "
+                    "the host's"))
+        finally:
+            self.set_timer(self.interval, self.poll)
+
+    # ------------------------------------------------------------ failures
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed action is shown, logged, and its seats leave their busy state."""
+        if event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self.working.pop(event.worker, None)
+        if event.state != WorkerState.ERROR or event.worker.group == "poll":
+            return
+        error = event.worker.error
+        seats = self.working.pop(event.worker, [])
+        action = ACTIONS.get(event.worker.name, event.worker.name)
+        line = _("{action} failed: {error}", action=_(action),
+                 error=f"{type(error).__name__}: {error}")
+        self.notify(line, severity="error", timeout=30, markup=False)
+        self.query_one("#progress", RichLog).write(line)
+        for name in seats:
+            self.busy.pop(name, None)
+            self.progress.pop(name, None)
+        self.refresh_tiles(seats)
 
     def refresh_tiles(self, names) -> None:
         for name in names:
@@ -189,7 +249,14 @@ class LabConsole(App):
         self.refresh_tiles(message.seats)
 
     def news(self, seats, busy: str, line: str = "") -> None:
-        self.post_message(Progress([s.name if isinstance(s, Seat) else s for s in seats], busy, line))
+        names = [s.name if isinstance(s, Seat) else s for s in seats]
+        if busy:  # remember which seats this worker made busy, should it fail
+            try:
+                worker = get_current_worker()
+                self.working[worker] = sorted(set(self.working.get(worker, [])) | set(names))
+            except NoActiveWorker:
+                pass
+        self.post_message(Progress(names, busy, line))
 
     def action_reset(self, scope: str = "selection") -> None:
         seats = [s for s in self.targets(scope) if s.is_terminal]

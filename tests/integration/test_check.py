@@ -27,7 +27,51 @@ DRIFT = [
     ("it04", "sudo rm /etc/apt/apt.conf.d/01lab-proxy", "LAB-APT-01"),
     ("itsrv", "sudo mysql -e 'DROP DATABASE shop'", "LAB-SRV-06"),
     ("itsrv", "sudo ln -sf /usr/share/zoneinfo/UTC /etc/localtime", "LAB-TIME-01"),
+    # every other Linux control, each broken on one seat (LAB-ACC-01, the admin's sudo, is
+    # not: provisioning repairs through that sudo; LAB-REACH-01 is the dead-seat test's)
+    ("it01", "sudo usermod -p drifted labadmin", "LAB-SSH-01"),
+    ("it01", "sudo rm /etc/ansible/facts.d/lab_browsers.fact", "LAB-WEB-04"),
+    ("it02", "sudo mysql -e \"SET PASSWORD FOR 'student'@'localhost' = PASSWORD('drifted-pw')\"",
+     "LAB-MYSQL-03"),
+    ("it02", "sudo rm /etc/systemd/timesyncd.conf.d/lab.conf", "LAB-TIME-02"),
+    ("it03", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q chromium", "LAB-WEB-01"),
+    ("it03", "sudo rm /usr/local/sbin/lab-reset", "LAB-RESET-01"),
+    ("it04", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q webkit2gtk-driver",
+     "LAB-WEB-03"),
+    ("it04", "sudo mysql -e 'DROP DATABASE student_shop'", "LAB-RESET-02"),
+    ("itsrv", "sudo systemctl disable --now --quiet dnsmasq", "LAB-SRV-01"),
+    ("itsrv", "sudo sed -i 's/^Port:.*/Port: 3143/' /etc/apt-cacher-ng/acng.conf && "
+              "sudo systemctl restart apt-cacher-ng", "LAB-SRV-02"),
+    ("itsrv", "sudo sed -i '/,it04$/d' /etc/dnsmasq.d/lab.conf", "LAB-SRV-03"),
+    ("itsrv", "sudo sh -c 'rm /srv/lab/mirror/dotnet/*.tar.gz.sha256'", "LAB-SRV-04"),
+    ("itsrv", "sudo sed -i 's/^allow .*/deny all/' /etc/chrony/conf.d/lab.conf && "
+              "sudo systemctl restart chrony", "LAB-SRV-05"),
+    ("itsrv", "sudo sed -i 's/^bind-address.*/bind-address = 0.0.0.0/' "
+              "/etc/mysql/mariadb.conf.d/90-lab.cnf && sudo systemctl restart mariadb", "LAB-SRV-07"),
 ]
+
+
+def test_every_linux_control_but_the_admins_sudo_has_a_drift_that_breaks_it():
+    """The list above is the suite's: a control that silently starts passing always would
+    go unnoticed without one (docs/compliance.md lists each control's breaking drift)."""
+    import re
+    from pathlib import Path
+    suite = Path(__file__).parents[1] / "compliance"
+    linux = set()
+    for name in ("test_common.py", "test_terminal.py", "test_server.py"):
+        linux |= set(re.findall(r'mark\.control\("(LAB-[A-Z-]+-\d+)"\)', (suite / name).read_text()))
+    broken = {control for _, _, control in DRIFT}
+    assert len(broken) == len(DRIFT), "each drift breaks a control of its own"
+    assert linux - broken == {"LAB-ACC-01"}, sorted(linux - broken)
+
+
+def documented_controls() -> dict[str, str]:
+    """control -> the hosts it applies to, from docs/compliance.md's table (Linux only:
+    the Windows rows say so; LAB-REACH-01 is the probe's, reported only when it fails)."""
+    import re
+    table = (paths.PROJECT / "docs/compliance.md").read_text()
+    rows = re.findall(r"^\| (LAB-[A-Z-]+-\d+) \| ([^|]+) \|", table, re.M)
+    return {c: g.strip() for c, g in rows if g.strip() in ("all Linux", "terminals", "servers")}
 
 
 def check(*args, capsys):
@@ -46,8 +90,14 @@ def test_a_provisioned_room_is_compliant(provisioned, capsys, tmp_path):
     assert failures(report) == set() and rc == 0, [r for r in report["results"]
                                                    if r["outcome"] != "passed"]
     controls = {(r["seat"], r["control"]) for r in report["results"]}
-    assert ("it01", "LAB-WEB-03") in controls and ("itsrv", "LAB-SRV-05") in controls
-    assert ("itsrv", "LAB-WEB-01") not in controls, "terminal controls run on terminals only"
+    # every seat ran exactly the controls the documented table gives its group
+    documented = documented_controls()
+    for seat in provisioned[0].room.seats:
+        group = "terminals" if seat.is_terminal else "servers"
+        want = {c for c, groups in documented.items() if groups in (group, "all Linux")}
+        assert {c for s, c in controls if s == seat.name} == want, seat.name
+    assert not [r for r in report["results"] if r["outcome"] == "skipped"], \
+        "a skipped control on a room that has everything it checks"
     assert {s: set(e.values()) != {None} for s, e in report["browsers"].items()} == {
         "it01": True, "it02": True, "it03": True, "it04": True}
     cases = list(ET.parse(junit).getroot().iter("testcase"))

@@ -212,3 +212,27 @@ def test_reboot_restore_discards_changes_under_usr(provisioned, connector, capsy
     assert "✔ it04" in capsys.readouterr().out
     assert not ssh(connector, seat, "test -e /usr/local/share/installed-by-a-student").ok
     assert_clean(connector, seat)
+
+
+def test_the_verification_alone_names_every_kind_of_leftover(provisioned, connector):
+    """With the restore step skipped (`lab-reset verify` on a seat a student just used),
+    the verification names each kind of leftover it claims to catch: were it blind to one,
+    every reset would still pass."""
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it03")
+    try:
+        plant(connector, seat)
+        out = ssh(connector, seat, "sudo /usr/local/sbin/lab-reset verify")
+        assert out.exit_status == 1, out.stdout + out.stderr
+        problems = "\n".join(json.loads(out.stdout.strip().splitlines()[-1])["problems"])
+        kinds = {"home": "left in /home/student", "changed home file": "changed in /home/student",
+                 "/tmp": "left in /tmp", "/var/tmp": "left in /var/tmp",
+                 "crontab": "a crontab is left", "at job": "at jobs are left",
+                 "process": "process(es) still run",
+                 "extra database": "'student_extra'", "changed copy": "student_shop differs",
+                 "practice database": "student_practice is not empty"}
+        missed = [kind for kind, words in kinds.items() if words not in problems]
+        assert not missed, f"verify did not name: {missed}\n{problems}"
+    finally:
+        assert main(["reset", "-i", str(INVENTORY), "--seats", "it03", "--force"]) == 0
+    assert_clean(connector, seat)

@@ -147,3 +147,57 @@ async def test_a_seat_whose_sshd_stops_under_an_open_console_is_unreachable_with
         run(kept, "sudo systemctl start ssh")
         kept.close()
     assert ssh(connector, it04, "true").ok
+
+
+def log_text(app) -> str:
+    return "\n".join(str(line.text) for line in app.query_one("#progress").lines)
+
+
+async def test_an_action_that_fails_is_shown_and_its_seats_leave_their_busy_state(
+        provisioned, monkeypatch):
+    """A check whose suite blows up (made to, here): the teacher sees why, in a notification
+    and the log, and no seat stays 'checking' for ever."""
+    import labctl.core.check
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("the compliance suite exploded")
+
+    monkeypatch.setattr(labctl.core.check, "run_check", explode)
+    vroom, _ = provisioned
+    app, pool = console(vroom.room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await until(pilot, lambda: app.sweeps >= 1)
+            await pilot.press("c")
+            assert await until(pilot, lambda: "the compliance suite exploded" in log_text(app), 20), \
+                log_text(app)
+            assert "check failed: RuntimeError" in log_text(app)
+            assert await until(pilot, lambda: not app.busy, 10), app.busy
+            assert await until(pilot, lambda: all(v.state != "checking" for v in app.views.values()), 10)
+            assert app.is_running
+    finally:
+        pool.close()
+
+
+async def test_a_sweep_that_fails_is_shown_and_the_polling_goes_on(provisioned):
+    vroom, _ = provisioned
+    pool = Pool(vroom.room, timeout=2.0)
+    calls = {"n": 0}
+
+    def sweep():
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("the admin host ran out of file descriptors")
+        return pool.sweep()
+
+    app = LabConsole(vroom.room, sweep, room_power(vroom.room), interval=0.5)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            notice = app.query_one("#notice")
+            assert await until(pilot, lambda: "health not current" in str(notice.render()), 30)
+            assert "ran out of file descriptors" in log_text(app)
+            seen = app.sweeps
+            assert await until(pilot, lambda: app.sweeps >= seen + 2, 30), "polling stopped"
+            assert "health not current" not in str(notice.render())
+    finally:
+        pool.close()

@@ -1,0 +1,100 @@
+"""The collections the project declares are exactly the ones its roles use, in the tested
+ranges, and the playbooks run with only those on Ansible's collections path."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+BUNDLE = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
+    / "site-packages" / "ansible_collections"
+FQCN = re.compile(r"\b([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*\b")
+
+
+def declared() -> dict[str, str]:
+    doc = yaml.safe_load((ROOT / "collections/requirements.yml").read_text())
+    return {c["name"]: c["version"] for c in doc["collections"]}
+
+
+def used() -> set[str]:
+    """Collections named by an FQCN anywhere in the roles and playbooks (modules, filters)."""
+    found = set()
+    for path in [*ROOT.glob("roles/**/*.yml"), *ROOT.glob("roles/**/*.j2"), *ROOT.glob("playbooks/*.yml")]:
+        for ns, name in FQCN.findall(path.read_text()):
+            if ns in {"ansible", "community", "cisco", "chocolatey"}:
+                found.add(f"{ns}.{name}")
+    return found - {"ansible.builtin"}
+
+
+def version(name: str) -> str:
+    ns, coll = name.split(".")
+    return json.loads((BUNDLE / ns / coll / "MANIFEST.json").read_text())["collection_info"]["version"]
+
+
+def test_every_collection_used_is_declared_and_nothing_else():
+    needed = used() | {"ansible.netcommon"}  # cisco.ios's own dependency (network_cli)
+    assert set(declared()) == needed
+
+
+def test_the_installed_versions_are_inside_the_declared_ranges():
+    from ansible.galaxy.dependency_resolution.versioning import meets_requirements
+    for name, spec in declared().items():
+        assert meets_requirements(version(name), spec), f"{name} {version(name)} is not {spec}"
+
+
+@pytest.fixture(scope="module")
+def only_declared(tmp_path_factory):
+    """A collections path holding the declared collections only (links into the bundle)."""
+    top = tmp_path_factory.mktemp("collections") / "ansible_collections"
+    for name in declared():
+        ns, coll = name.split(".")
+        (top / ns).mkdir(parents=True, exist_ok=True)
+        (top / ns / coll).symlink_to(BUNDLE / ns / coll)
+    return {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_COLLECTIONS_PATH": str(top.parent), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_VAULT_PASSWORD_FILE": str(ROOT / "inventory/demo.vault-pass"),
+            "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize("playbook", sorted(p.name for p in (ROOT / "playbooks").glob("*.yml")))
+def test_the_playbooks_resolve_every_module_with_only_the_declared_collections(only_declared, playbook):
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", "-i", "inventory/example-school",
+                           f"playbooks/{playbook}"], cwd=ROOT, env=only_declared,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_switch_renders_with_only_the_declared_collections(only_declared, tmp_path):
+    """The filters too (ansible.utils.ipaddr) and cisco.ios's rendered state: the switch
+    play renders every vendor's configuration offline."""
+    out = tmp_path / "out"
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "inventory/example-school",
+                           "playbooks/switch.yml", "-e", f"lab_switch_render_dir={out}"],
+                          cwd=ROOT, env=only_declared, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert list(out.glob("*.cfg")), "nothing rendered"
+
+
+def test_the_execution_environment_names_every_collection_and_python_package(tmp_path):
+    """ansible-builder renders the EE's build context offline: what AWX would build holds
+    the declared collections and the Python packages the roles need on the controller."""
+    proc = subprocess.run([str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml",
+                           "-c", str(tmp_path / "context")], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    build = tmp_path / "context" / "_build"
+    galaxy = yaml.safe_load((build / "requirements.yml").read_text())
+    assert {c["name"] for c in galaxy["collections"]} == set(declared())
+    python = {re.split(r"[<>=\s#]", line.strip())[0].lower()
+              for line in (build / "requirements.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#")}
+    # password_hash needs passlib, ansible.utils.ipaddr netaddr, community.mysql pymysql,
+    # the Windows roles' WinRM connection pywinrm
+    assert {"passlib", "netaddr", "pymysql", "pywinrm"} <= python
+    assert "ansible-core>=2.19,<2.20" in (tmp_path / "context" / "Dockerfile").read_text()
