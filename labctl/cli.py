@@ -159,7 +159,7 @@ def cmd_console(args) -> int:
 
 
 def cmd_reset(args) -> int:
-    from labctl.core.reset import reset_seats
+    from labctl.core.reset import reset
     from labctl.core.timetable import class_over, room_now
     room = _room(args)
     if args.all or not (args.seats or args.row):
@@ -180,27 +180,33 @@ def cmd_reset(args) -> int:
         from dataclasses import replace
         seats = [replace(s, reset_method=args.method) if s.is_linux else s for s in seats]
     now = room_now(room)
-    over = class_over(room, now)
-    force = args.force or over
-    if over and not args.force:
+    if class_over(room, now) and not args.force and not args.json:  # core.reset's own rule
         print(_("no class in progress at {time} (timetable): logged-in students do not stop "
                 "the reset", time=f"{now:%H:%M}"))
 
     def show(r):
+        if args.json:
+            return
         mark = {"ok": "✔", "refused": "!", "skipped": "-"}.get(r.outcome, "✘")
         print(f"{mark} {r.seat:10} {r.method:15} {_(r.outcome):8} {r.seconds:6.1f} s  {r.reason}",
               flush=True)
 
-    results = reset_seats(room, seats, force=force, on_result=show)
-    refused = [r for r in results if r.outcome == "refused"]
-    if refused and sys.stdin.isatty():
+    def confirm(refused) -> bool:
+        if args.json or not sys.stdin.isatty():
+            return False
         names = [r.seat for r in refused]
         answer = input(_("{n} seat(s) have a student logged in ({names}): reset them anyway? "
                          "[y/N] ", n=len(names), names=", ".join(names)))
-        if answer.strip().lower() in ("y", "yes", "是"):
-            again = {r.seat: r for r in reset_seats(room, [room.seat(n) for n in names],
-                                                    force=True, on_result=show)}
-            results = [again.get(r.seat, r) for r in results]
+        return answer.strip().lower() in ("y", "yes", "是")
+
+    results = reset(room, seats, confirm=confirm, force=args.force, on_result=show)
+    if args.json:
+        print(json.dumps({"room": room.name, "ok": all(r.outcome in ("ok", "skipped") for r in results),
+                          "results": [{"seat": r.seat, "method": r.method, "outcome": r.outcome,
+                                       "seconds": round(r.seconds, 1), "reason": r.reason,
+                                       "advice": r.advice, "sessions": r.sessions}
+                                      for r in results]}, ensure_ascii=False, indent=1))
+        return 0 if all(r.outcome in ("ok", "skipped") for r in results) else 1
     counts = {k: sum(r.outcome == k for r in results) for k in ("ok", "failed", "refused")}
     print(f"room {room.name}: "
           + _("{n} of {total} seats reset and verified", n=counts["ok"], total=len(results))
@@ -214,6 +220,48 @@ def cmd_reset(args) -> int:
     for text, names in advice.items():  # advice that fits each failure, not one for all
         print(f"  {', '.join(names)}: {_(text)}")
     return 0 if counts["ok"] == len([r for r in results if r.outcome != "skipped"]) else 1
+
+
+def _when(text: str | None, option: str) -> float | None:
+    """Epoch seconds from YYYY-MM-DD[THH:MM] (local time) or Nd / Nh (ago)."""
+    import datetime as dt
+    import re
+    import time
+    if text is None:
+        return None
+    m = re.fullmatch(r"(\d+)([dh])", text.strip())
+    if m:
+        return time.time() - int(m[1]) * (86400 if m[2] == "d" else 3600)
+    try:
+        return dt.datetime.fromisoformat(text.strip()).timestamp()
+    except ValueError:
+        raise LabError(_("{option} {value!r}: write YYYY-MM-DD, YYYY-MM-DDTHH:MM, or 7d / 12h "
+                         "for so long ago", option=option, value=text)) from None
+
+
+def cmd_audit(args) -> int:
+    import csv
+    import time
+    from labctl.core import audit
+    room = _room(args)
+    events = audit.query(room.name, seat=args.seat, action=args.action,
+                         since=_when(args.since, "--since"), until=_when(args.until, "--until"))
+    fields = ["time", "room", "seat", "action", "outcome", "user", "detail"]
+    rows = [{"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(e.at)), "room": e.room,
+             "seat": e.seat, "action": e.action, "outcome": e.outcome, "user": e.user,
+             "detail": e.detail} for e in events]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for r in rows:
+            print(f"{r['time']}  {r['seat']:10} {r['action']:18} {_(r['outcome']):8} "
+                  f"{r['user']:10} {r['detail'][:80]}")
+        print(_("{n} event(s) in room {room}", n=len(rows), room=room.name))
+    return 0
 
 
 def cmd_hostkey(args) -> int:
@@ -465,7 +513,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="reset seats with a student logged in")
     p.add_argument("--maintenance", choices=["on", "off"],
                    help="thaw (on) or freeze (off) reboot-to-restore seats instead of resetting")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
     p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("audit", help="list or export the audit log (every action, by whom)")
+    _inventory_arg(p)
+    p.add_argument("--seat", help="one seat's events")
+    p.add_argument("--action", help="one action's events (reset, provision, host key, …)")
+    p.add_argument("--since", metavar="WHEN", help="from: YYYY-MM-DD[THH:MM], or 7d / 12h ago")
+    p.add_argument("--until", metavar="WHEN", help="before: the same forms")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("hostkey", help="accept a seat's new SSH host key (a reinstalled PC)")
     p.add_argument("action", choices=["accept", "show"])

@@ -71,6 +71,9 @@ ZH_CN = {
     "Is {new} the fingerprint the seat's own console shows? [y/N] ":
         "{new} 是该座位自己控制台上显示的指纹吗？[y/N] ",
     "accepted": "已接受", "unchanged": "未变",
+    "{n} event(s) in room {room}": "实训室 {room} 共 {n} 条记录",
+    "{option} {value!r}: write YYYY-MM-DD, YYYY-MM-DDTHH:MM, or 7d / 12h for so long ago":
+        "{option} {value!r}：请写 YYYY-MM-DD、YYYY-MM-DDTHH:MM，或 7d / 12h 表示多久以前",
     "the health sweep failed: {error}": "健康巡检失败：{error}",
     "health not current: the last sweep failed ({error})": "健康信息不是最新的：上次巡检失败（{error}）",
     "{action} failed: {error}": "{action}失败：{error}", "power": "电源",

@@ -5,6 +5,8 @@ import shutil
 import time
 from pathlib import Path
 
+import paramiko
+
 from labctl.core import paths
 from labctl.core.ssh import run
 
@@ -29,6 +31,23 @@ def copy_inventory(dest: Path) -> Path:
     return dest
 
 
+def open_student_session(connector, seat):
+    """A real login: the student over SSH with a key, holding a terminal open."""
+    assert ssh(connector, seat, "sudo install -d -m 700 -o student -g student /home/student/.ssh && "
+                                f"sudo install -m 600 -o student -g student "
+                                f"/home/{connector.user}/.ssh/authorized_keys "
+                                "/home/student/.ssh/authorized_keys").ok
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(paths.KNOWN_HOSTS))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(str(seat.ip), username="student", key_filename=str(paths.ADMIN_KEY),
+                   allow_agent=False, look_for_keys=False, timeout=10)
+    shell = client.invoke_shell()
+    shell.send("echo 'my unsaved work' > ~/unsaved.txt\n")
+    assert wait_for(lambda: ssh(connector, seat, "sudo test -f /home/student/unsaved.txt").ok, 10)
+    return client
+
+
 def wait_for(predicate, timeout=60.0, step=0.3):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -38,4 +57,4 @@ def wait_for(predicate, timeout=60.0, step=0.3):
     return False
 
 
-__all__ = ["INVENTORY", "copy_inventory", "ssh", "wait_for", "paths"]
+__all__ = ["INVENTORY", "copy_inventory", "open_student_session", "ssh", "wait_for", "paths"]

@@ -115,3 +115,20 @@ def seat_checks(room: str, seat: str, db: Path | None = None) -> list[tuple[str,
             "(SELECT MAX(at) FROM checks WHERE room = ? AND seat = ?)",
             (room, seat, room, seat)).fetchall()
     return sorted(rows, key=lambda r: (r[1] == "passed", r[0]))
+
+
+def query(room: str, seat: str | None = None, action: str | None = None,
+          since: float | None = None, until: float | None = None,
+          db: Path | None = None) -> list[Event]:
+    """The room's events, oldest first, narrowed by seat, action and time (epoch seconds):
+    what an auditor lists or exports."""
+    where, params = ["room = ?"], [room]
+    for clause, value in (("seat = ?", seat), ("action = ?", action), ("at >= ?", since),
+                          ("at < ?", until)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    with closing(_connect(db or paths.AUDIT_DB)) as conn:
+        rows = conn.execute(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY at",
+                            params).fetchall()
+    return [Event(*row) for row in rows]

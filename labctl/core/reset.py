@@ -151,6 +151,25 @@ def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: flo
     return [results[s.name] for s in seats]
 
 
+def reset(room: Room, seats: list[Seat], confirm=None, force: bool = False, on_result=None,
+          connector: Connector | None = None) -> list[SeatReset]:
+    """The reset action of every front end, with its one policy: outside a class period (by
+    the room's timetable) a logged-in student does not stop the reset; during one, the
+    seats where a student is logged in are refused and `confirm(refused)` is asked once
+    (the CLI asks at its terminal, the console in a dialog); if it says yes, those seats
+    are reset with force. Returns a result per seat, in the seats' order."""
+    from labctl.core.timetable import class_over
+    force = force or class_over(room)
+    results = reset_seats(room, seats, force=force, on_result=on_result, connector=connector)
+    refused = [r for r in results if r.outcome == "refused"]
+    if refused and confirm is not None and confirm(refused):
+        again = {r.seat: r for r in reset_seats(room, [room.seat(r.seat) for r in refused],
+                                                 force=True, on_result=on_result,
+                                                 connector=connector)}
+        results = [again.get(r.seat, r) for r in results]
+    return results
+
+
 def _reset_windows(room: Room, seats: list[Seat]) -> list[SeatReset]:
     """Windows seats are reset by their role (playbooks/reset.yml), all in one run."""
     from labctl.core.playbook import run_playbook

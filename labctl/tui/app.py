@@ -8,6 +8,7 @@ a notification and a line in the log, and the seats it concerned leave their bus
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -267,20 +268,32 @@ class LabConsole(App):
 
     @work(thread=True, group="action", exit_on_error=False)
     def run_reset(self, seats: list[Seat], force: bool) -> None:
-        from labctl.core.reset import reset_seats
-        from labctl.core.timetable import class_over
+        from labctl.core.reset import reset
         self.news(seats, "reset")
-        results = reset_seats(self.room, seats, force=force or class_over(self.room),
-                              connector=self.connector, on_result=lambda r: self.news(
-                                  [r.seat], "", _("{seat}: {outcome} {detail}", seat=r.seat,
-                                                  outcome=_(r.outcome), detail=r.reason)))
-        refused = [self.room.seat(r.seat) for r in results if r.outcome == "refused"]
-        if refused:
-            names = ", ".join(s.name for s in refused)
-            self.call_from_thread(
-                self.push_screen,
-                ConfirmScreen(_("Students still logged in on {names}: reset anyway?", names=names)),
-                lambda yes: yes and self.run_reset(refused, True))
+        reset(self.room, seats, confirm=self.ask_from_worker, force=force,
+              connector=self.connector, on_result=lambda r: self.news(
+                  [r.seat], "", _("{seat}: {outcome} {detail}", seat=r.seat,
+                                  outcome=_(r.outcome), detail=r.reason)))
+
+    def ask_from_worker(self, refused) -> bool:
+        """core.reset's question, asked in a dialog while the worker waits for the answer."""
+        names = ", ".join(r.seat for r in refused)
+        answer, done = {}, threading.Event()
+
+        def answered(yes: bool | None) -> None:
+            answer["yes"] = bool(yes)
+            done.set()
+
+        self.call_from_thread(
+            self.push_screen,
+            ConfirmScreen(_("Students still logged in on {names}: reset anyway?", names=names)),
+            answered)
+        while not done.wait(0.5):
+            if not self.is_running:  # the console was closed with the question open
+                return False
+        if answer["yes"]:
+            self.news([r.seat for r in refused], "reset")
+        return answer["yes"]
 
     def action_reboot(self) -> None:
         seats = self.targets()

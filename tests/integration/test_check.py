@@ -121,6 +121,20 @@ def test_drift_fails_exactly_its_control_on_exactly_its_seat_and_provisioning_re
         assert failures(report) == {(seat, control) for seat, _, control in DRIFT}
         assert report["browsers"]["it01"]["gecko"] is None and report["browsers"]["it02"]["gecko"]
 
+        # check mode on the drifted room is honest: it reports the repairs and makes none
+        dry = run_playbook(INVENTORY, "site.yml", check=True, diff=True)
+        assert dry.succeeded, dry.output[-3000:]
+        drifted = {seat for seat, _, _ in DRIFT}
+        assert all(dry.recap[seat].changed > 0 for seat in drifted), \
+            {seat: dry.recap[seat].changed for seat in drifted}
+        still = {"it01": "test ! -e /etc/ansible/facts.d/lab_browsers.fact",
+                 "it02": "test ! -e /etc/systemd/timesyncd.conf.d/lab.conf",
+                 "it03": "test ! -e /usr/local/sbin/lab-reset",
+                 "it04": "test ! -e /etc/apt/apt.conf.d/01lab-proxy",
+                 "itsrv": "! sudo mysql -e 'USE shop'"}
+        for seat, test in still.items():
+            assert ssh(connector, vroom.room.seat(seat), test).ok, f"check mode changed {seat}"
+
         result = run_playbook(INVENTORY, "site.yml")
         repaired = result.succeeded
         assert result.succeeded, result.output[-3000:]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -14,6 +16,7 @@ import psutil
 
 from labctl.cli import main
 from labctl.core import audit, hostkeys, paths
+from labctl.core.playbook import run_playbook
 from labctl.vlab.seatrunner import is_init
 
 from .conftest import INVENTORY, ssh, wait_for
@@ -88,6 +91,27 @@ def test_a_changed_host_key_is_one_line_for_its_seat_and_accepted_only_on_the_te
                                     "sudo ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key"
                                     " && sudo systemctl restart ssh").ok
         new = hostkeys.fingerprint(pub.read_text())  # as the seat's own console shows it
+        # Ansible, with and without Mitogen, and a plain testinfra run refuse the seat too, at
+        # their next new connection: an SSH master kept from an earlier run (ControlPersist)
+        # still talks to the sshd it verified then, and is not a new connection
+        for master in paths.SSH_MASTERS.glob(f"{seat.ip}-*"):
+            master.unlink()
+        for strategy in ("linear", "mitogen_linear"):
+            run = run_playbook(INVENTORY, "site.yml", limit="it02", env={"ANSIBLE_STRATEGY": strategy},
+                               extra_args=["--tags", "lab_common::system"])
+            said = run.output.lower()
+            assert not run.succeeded and run.recap["it02"].unreachable, (strategy, run.output[-2000:])
+            assert "host key verification failed" in said or "identification has changed" in said \
+                or "mismatching host key" in said, \
+                (strategy, run.output[-2000:])
+        suite = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/compliance/test_common.py", "-p", "testinfra.plugin",
+             "-p", "no:cacheprovider", "-c", os.devnull, f"--rootdir={paths.PROJECT}",
+             "--hosts=ansible://it02", f"--ansible-inventory={INVENTORY}", "-q", "-x"],
+            cwd=paths.PROJECT, capture_output=True, text=True, timeout=300,
+            env={**os.environ, **paths.vault_env(INVENTORY), "PYTHONPATH": str(paths.PROJECT),
+                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+        assert suite.returncode == 1 and "host key has CHANGED" in suite.stdout, suite.stdout[-2000:]
         capsys.readouterr()
         code = main(["check", "-i", str(INVENTORY), "--limit", "it02,it03", "--json"])
         report = json.loads(capsys.readouterr().out)

@@ -7,14 +7,13 @@ equals its template is not trusted."""
 import json
 import threading
 
-import paramiko
 
 from labctl.cli import main
-from labctl.core import audit, paths
+from labctl.core import audit
 from labctl.core.playbook import run_playbook
 from labctl.core.reset import reset_seats
 
-from .conftest import INVENTORY, ssh, wait_for
+from .conftest import INVENTORY, open_student_session, ssh, wait_for
 
 SUMS = "sudo python3 /var/lib/lab-coursedata/coursedata_load.py checksum {}"
 
@@ -134,23 +133,6 @@ def test_the_next_copy_is_prepared_beforehand_and_a_stale_one_is_not_trusted(pro
     assert_clean(connector, seat)
 
 
-def open_student_session(connector, seat):
-    """A real login: the student over SSH with a key, holding a terminal open."""
-    assert ssh(connector, seat, "sudo install -d -m 700 -o student -g student /home/student/.ssh && "
-                                f"sudo install -m 600 -o student -g student "
-                                f"/home/{connector.user}/.ssh/authorized_keys "
-                                "/home/student/.ssh/authorized_keys").ok
-    client = paramiko.SSHClient()
-    client.load_host_keys(str(paths.KNOWN_HOSTS))
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(str(seat.ip), username="student", key_filename=str(paths.ADMIN_KEY),
-                   allow_agent=False, look_for_keys=False, timeout=10)
-    shell = client.invoke_shell()
-    shell.send("echo 'my unsaved work' > ~/unsaved.txt\n")
-    assert wait_for(lambda: ssh(connector, seat, "sudo test -f /home/student/unsaved.txt").ok, 10)
-    return client
-
-
 def test_a_logged_in_student_stops_the_reset_without_force(provisioned, connector, capsys):
     vroom, _ = provisioned
     seat = vroom.room.seat("it03")
@@ -214,7 +196,7 @@ def test_reboot_restore_discards_changes_under_usr(provisioned, connector, capsy
     assert_clean(connector, seat)
 
 
-def test_the_verification_alone_names_every_kind_of_leftover(provisioned, connector):
+def test_the_verification_alone_names_every_kind_of_leftover(provisioned, connector, capsys):
     """With the restore step skipped (`lab-reset verify` on a seat a student just used),
     the verification names each kind of leftover it claims to catch: were it blind to one,
     every reset would still pass."""
@@ -234,5 +216,12 @@ def test_the_verification_alone_names_every_kind_of_leftover(provisioned, connec
         missed = [kind for kind, words in kinds.items() if words not in problems]
         assert not missed, f"verify did not name: {missed}\n{problems}"
     finally:
-        assert main(["reset", "-i", str(INVENTORY), "--seats", "it03", "--force"]) == 0
+        capsys.readouterr()
+        code = main(["reset", "-i", str(INVENTORY), "--seats", "it03", "--force", "--json"])
+    report = json.loads(capsys.readouterr().out)  # docs/cli.md's schema
+    assert code == 0 and report["ok"] is True and report["room"] == "itest"
+    [one] = report["results"]
+    assert {k: one[k] for k in ("seat", "method", "outcome")} == {
+        "seat": "it03", "method": "profile", "outcome": "ok"}
+    assert set(one) == {"seat", "method", "outcome", "seconds", "reason", "advice", "sessions"}
     assert_clean(connector, seat)

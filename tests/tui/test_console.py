@@ -201,3 +201,34 @@ async def test_a_sweep_that_fails_is_shown_and_the_polling_goes_on(provisioned):
             assert "health not current" not in str(notice.render())
     finally:
         pool.close()
+
+
+async def test_a_reset_with_a_student_logged_in_asks_again_then_forces(provisioned, connector):
+    """The one policy of core.reset, through the console: during a class a logged-in student
+    stops the reset, the teacher is asked about that seat, and a yes resets it."""
+    from tests.vroom import open_student_session
+    vroom, _ = provisioned
+    room = vroom.room
+    it03 = room.seat("it03")
+    student = open_student_session(connector, it03)
+    app, pool = console(room)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert await until(pilot, lambda: app.views.get("it03") is not None)
+            await pilot.click("#seat-it03")  # the teacher picks the seat with the mouse
+            assert await until(pilot, lambda: app.cursor == "it03", 5)
+            await pilot.press("r")
+            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", 5)
+            await pilot.press("y")
+            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen"
+                               and "still logged in on it03" in str(app.screen.question), 60), \
+                log_text(app)
+            assert "it03: refused" in log_text(app)
+            await pilot.press("y")
+            assert await until(pilot, lambda: "it03: ok" in log_text(app), 120), log_text(app)
+            assert await until(pilot, lambda: "it03" not in app.busy, 10)
+    finally:
+        pool.close()
+        student.close()
+    assert not ssh(connector, it03, "sudo test -e /home/student/unsaved.txt").ok
+    assert audit.events(room.name, "it03", limit=1)[0].outcome == "ok"
