@@ -14,6 +14,7 @@ fresh, verified one (a changed host key or a refused key shows within that time)
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -55,7 +56,8 @@ class Pool:
         if self.persistent:
             with self._lock:
                 self._clients[seat.name] = new
-                self._opened[seat.name] = time.monotonic()
+                # spread over time, so that a room's seats are not all logged in anew at once
+                self._opened[seat.name] = time.monotonic() - random.uniform(0, self.relogin / 2)
         return new
 
     def _drop(self, name: str) -> None:

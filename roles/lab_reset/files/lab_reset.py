@@ -23,8 +23,9 @@ when ok, 1 when the verification failed, 3 when refused (a student is logged in)
 A student is an adversary: root never follows a path the student can write. What goes
 into a student's home is written by a child process that holds the student's uid only,
 opening each component with O_NOFOLLOW and creating with O_EXCL; the restore replaces
-the home's contents with rsync (which never follows the receiver's links) and chowns
-with -h; the verification opens nothing but regular files, without following links.
+the home's contents with rsync (which never follows the receiver's links) through the
+home opened with O_NOFOLLOW, and chowns without following or descending into a link; the
+verification opens nothing but regular files, without following links.
 Names in SQL are quoted (backticks doubled) and LIKE patterns escaped.
 """
 
