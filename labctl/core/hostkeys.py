@@ -49,15 +49,7 @@ def offered(seat: Seat, timeout: float = 5.0) -> str:
 
 def recorded(seat: Seat, known_hosts: Path = paths.KNOWN_HOSTS) -> list[str]:
     """The keys known_hosts holds for the seat (by address or name), as "type base64"."""
-    if not known_hosts.exists():
-        return []
-    names = {str(seat.ip), seat.name}
-    out = []
-    for line in known_hosts.read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and not line.startswith("#") and names & set(parts[0].split(",")):
-            out.append(f"{parts[1]} {parts[2]}")
-    return out
+    return knownhosts.keys(known_hosts, {str(seat.ip), seat.name})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ again by the roles' own validation, so plain ansible-playbook is just as safe).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -311,6 +312,7 @@ def _names_only(templar, value):
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _template_refusal(text: str) -> str | None:
     """Why a template must not be rendered by validation, or None when it may be."""
     from jinja2 import Environment, nodes

@@ -38,6 +38,14 @@ def replace(keys: dict[str, str], path: Path, aliases: dict[str, str] | None = N
     _rewrite(path, change)
 
 
+def keys(path: Path, names: set[str]) -> list[str]:
+    """The keys ("type base64") recorded for any of these names (addresses or aliases)."""
+    if not path.exists():
+        return []
+    return [" ".join(line.split()[1:3]) for line in path.read_text().splitlines()
+            if _names(line) & names and len(line.split()) >= 3]
+
+
 def remove(addresses: list[str], path: Path) -> None:
     if path.exists():
         _rewrite(path, lambda lines: [line for line in lines if not (_names(line) & set(addresses))])
