@@ -5,7 +5,8 @@ connection per poll, side by side in one run.
 
 For each size it boots a generated room of N terminals (plus the server), then runs
 `--sweeps` sweeps with labctl's pool (one connection per seat kept open) and as many
-with a new connection per seat per poll, alternating, and prints per-seat probe
+with a new connection per seat per poll, alternating sweep by sweep (which kind goes
+first changes every round), and prints per-seat probe
 latency (p50, p95), the wall time of a sweep, and the controller's CPU per sweep as a
 share of one core at a 2 s refresh. The room is torn down afterwards.
 """
@@ -36,20 +37,27 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def measure(pool: Pool, sweeps: int) -> dict:
+def measure(pools: dict[str, Pool], sweeps: int) -> dict:
+    """Sweeps of each pool, taken in turn (the first pool of a round changes every round),
+    so that neither kind always runs on a machine the other has just warmed or loaded."""
     me = psutil.Process()
-    latencies, walls, cpus, bad = [], [], [], 0
-    pool.sweep()  # warm-up: the persistent pool opens its connections here
-    for _ in range(sweeps):
-        cpu0, t0 = sum(me.cpu_times()[:2]), time.monotonic()
-        result = pool.sweep()
-        walls.append(time.monotonic() - t0)
-        cpus.append(sum(me.cpu_times()[:2]) - cpu0)
-        latencies += [h.latency for h in result.values() if h.latency is not None]
-        bad += sum(h.state != "online" for h in result.values())
-        time.sleep(0.2)
-    return {"p50": pct(latencies, 0.5), "p95": pct(latencies, 0.95), "wall": statistics.median(walls),
-            "cpu": statistics.median(cpus), "bad": bad}
+    got = {name: {"latencies": [], "walls": [], "cpus": [], "bad": 0} for name in pools}
+    for pool in pools.values():
+        pool.sweep()  # warm-up: the persistent pool opens its connections here
+    order = list(pools)
+    for i in range(sweeps):
+        for name in (order if i % 2 == 0 else order[::-1]):
+            g = got[name]
+            cpu0, t0 = sum(me.cpu_times()[:2]), time.monotonic()
+            result = pools[name].sweep()
+            g["walls"].append(time.monotonic() - t0)
+            g["cpus"].append(sum(me.cpu_times()[:2]) - cpu0)
+            g["latencies"] += [h.latency for h in result.values() if h.latency is not None]
+            g["bad"] += sum(h.state != "online" for h in result.values())
+            time.sleep(0.2)
+    return {name: {"p50": pct(g["latencies"], 0.5), "p95": pct(g["latencies"], 0.95),
+                   "wall": statistics.median(g["walls"]), "cpu": statistics.median(g["cpus"]),
+                   "bad": g["bad"]} for name, g in got.items()}
 
 
 def bench(base, n: int, sweeps: int) -> None:
@@ -62,7 +70,7 @@ def bench(base, n: int, sweeps: int) -> None:
         time.sleep(3)
         persistent, fresh = Pool(room, timeout=3.0), Pool(room, timeout=3.0, persistent=False)
         try:
-            results = {"persistent": measure(persistent, sweeps), "new connection": measure(fresh, sweeps)}
+            results = measure({"persistent": persistent, "new connection": fresh}, sweeps)
         finally:
             persistent.close()
             fresh.close()

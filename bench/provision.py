@@ -52,7 +52,7 @@ def timed(room, env=None) -> tuple[float, int, bool]:
     wall = time.monotonic() - t0
     tasks = sum(r.ok for r in result.recap.values())  # tasks that ran on a host (changed or not)
     print(f"  {wall:6.1f} s wall, {tasks} host-tasks run; "
-          f"{cpu_split(cpu0, wall, tasks, 'host-task')}", flush=True)
+          f"{cpu_split(cpu0, wall, tasks, 'host-task', seats=len(room.seats))}", flush=True)
     return wall, result.changed, result.succeeded
 
 

@@ -35,7 +35,7 @@ UNPREPARE = ("sudo -n systemctl stop lab-reset-prepare.timer && sudo -n mysql -N
 
 def on_each(room, seats, command) -> float:
     """Run a command on every seat at once; the seconds it took."""
-    connector = Connector(user=room.vars.get("ansible_user", "labadmin"))
+    connector = Connector.for_room(room)
 
     def one(seat):
         client = connector.connect(seat.name, str(seat.ip))

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from labctl import __version__
 from labctl.core import paths
 from labctl.core.errors import LabError
 from labctl.i18n import _, set_lang
@@ -22,19 +23,26 @@ def _inventory_arg(p: argparse.ArgumentParser) -> None:
 def _room(args):
     from labctl.core.inventory import load_room
     room = load_room(args.inventory)
-    if getattr(args, "seats_n", None):
+    if getattr(args, "terminals_n", None):
         from labctl.vlab.generate import generated_room
-        room = generated_room(room, args.seats_n)
+        room = generated_room(room, args.terminals_n)
     return room
 
 
 def cmd_validate(args) -> int:
     room = _room(args)
+    switch = room.vars.get("lab_switch")
+    if args.json:
+        print(json.dumps({"inventory": str(args.inventory), "ok": True, "room": room.name,
+                          "terminals": len(room.terminals), "servers": len(room.servers),
+                          "rows": room.rows, "columns": room.columns, "subnet": str(room.subnet),
+                          "switch": switch.get("name") if isinstance(switch, dict) else None,
+                          "problems": []}, ensure_ascii=False))
+        return 0
     print(_("{path}: room {room}: {terminals} terminals, {servers} server(s), {rows} x {columns} "
             "grid, subnet {subnet} — valid", path=args.inventory, room=room.name,
             terminals=len(room.terminals), servers=len(room.servers), rows=room.rows,
             columns=room.columns, subnet=room.subnet))
-    switch = room.vars.get("lab_switch")
     if isinstance(switch, dict):
         print(_("switch {name} ({family}): {vlans} VLANs, uplink port {uplink}",
                 name=switch["name"], family=switch["family"], vlans=len(switch["vlans"]),
@@ -90,7 +98,16 @@ def cmd_provision(args) -> int:
     from labctl.core.playbook import provision
     room = _room(args)
     result = provision(room, args.playbook, args.limit, check=args.check, diff=args.diff,
-                       on_line=print)
+                       on_line=None if args.json else print)
+    if args.json:
+        print(json.dumps({"room": room.name, "playbook": result.playbook, "ok": result.succeeded,
+                          "interrupted": result.interrupted, "changed": result.changed,
+                          "hosts": [{"host": host, "ok": r.ok, "changed": r.changed,
+                                     "unreachable": r.unreachable, "failed": r.failed,
+                                     "skipped": r.skipped, "outcome": result.outcome(host)[0],
+                                     "detail": result.outcome(host)[1]}
+                                    for host, r in sorted(result.recap.items())]},
+                         ensure_ascii=False))
     if result.interrupted:
         print(_("labctl: {playbook} {why}: recorded as failed; run it again",
                 playbook=result.playbook, why=result.interrupted), file=sys.stderr)
@@ -386,7 +403,7 @@ def _coursedata_reset(args) -> int:
     loader = "/var/lib/lab-coursedata/coursedata_load.py"
     command = " && ".join(
         f"sudo -n python3 {loader} clone shop_template {shlex.quote(s + '_shop')}" for s in students)
-    result = fan_out(Connector(user=room.vars.get("ansible_user", "labadmin")), seats, command,
+    result = fan_out(Connector.for_room(room), seats, command,
                      on_result=lambda n, r, e: print(f"{n:10} {'ok' if r and r.ok else 'FAILED'}"))
     for name, why in result.failed.items():
         print(f"{name}: {why}", file=sys.stderr)
@@ -430,22 +447,34 @@ def cmd_coursedata(args) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """--version, printed as it is (argparse's own wraps a long project path)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"labctl {__version__} (project: {paths.PROJECT})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
     parser.add_argument("--lang", choices=["en", "zh_CN"],
                         help="language of labels and messages (default: from the locale)")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print labctl's version and the project it runs, and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check the room's inventory")
     _inventory_arg(p)
+    p.add_argument("--json", action="store_true", help="print the result as JSON (docs/cli.md)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("vlab", help="the virtual room: seats booted on this machine")
     p.add_argument("action", choices=["up", "down", "status", "start", "stop"])
     p.add_argument("names", nargs="*", help="seats for start/stop")
     _inventory_arg(p)
-    p.add_argument("--seats", dest="seats_n", type=int, metavar="N",
-                   help="a generated room of N terminals (benchmarks, scale tests)")
+    p.add_argument("--terminals", dest="terminals_n", type=int, metavar="N",
+                   help="a generated room of N terminals (benchmarks, scale tests); "
+                        "--seats always names seats")
     p.add_argument("--json", action="store_true")
     p.add_argument("--purge", action="store_true", help="down: also delete the seats' disks")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for SSH")
@@ -459,6 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit")
     p.add_argument("--check", action="store_true")
     p.add_argument("--diff", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="print each host's result as JSON instead of Ansible's display")
     p.set_defaults(func=cmd_provision)
 
     p = sub.add_parser("coursedata", help="the shop database of the data-analysis courses")
@@ -558,6 +589,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except LabError as exc:
+        if getattr(args, "json", False):  # one JSON object on stdout, as the command's answer
+            print(json.dumps({"ok": False, "error": type(exc).__name__, "message": str(exc),
+                              "problems": [vars(p) for p in getattr(exc, "problems", [])]},
+                             ensure_ascii=False))
         print(f"labctl: {exc}" if not hasattr(exc, "problems") else str(exc), file=sys.stderr)
         if hasattr(exc, "problems"):
             print(f"labctl: {len(exc.problems)} problem(s) in {args.inventory}; nothing was touched",

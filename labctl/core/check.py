@@ -173,7 +173,7 @@ def run_check(room: Room, seats: list[Seat] | None = None, workers: int | None =
     start = time.monotonic()
     seats = list(seats or room.seats)
     run_id = uuid.uuid4().hex[:12]
-    dead = reachable(seats, connector=Connector(user=room.vars.get("ansible_user", "labadmin"),
+    dead = reachable(seats, connector=Connector.for_room(room,
                                                 timeout=10, retries=1))
     alive = [s for s in seats if s.name not in dead]
     results = [ControlResult(name, "LAB-REACH-01", "ssh reachable", "unreachable", 0.0, why)

@@ -36,15 +36,12 @@ def fan_out(connector: Connector, seats: list[Seat], command: str, timeout: floa
 
     def one(seat: Seat):
         try:
-            client = connector.connect(seat.name, str(seat.ip))
-        except LabError as exc:
+            with connector.session(seat) as client:
+                return seat.name, run(client, command, timeout=timeout), None
+        except LabError as exc:  # could not connect: the message names the seat and the fix
             return seat.name, None, str(exc)
-        try:
-            return seat.name, run(client, command, timeout=timeout), None
         except Exception as exc:  # noqa: BLE001 - a seat dying mid-command is that seat's failure
             return seat.name, None, f"{seat.name}: {type(exc).__name__}: {exc}"
-        finally:
-            client.close()
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(seats)))) as pool:
         for name, result, error in pool.map(one, seats):

@@ -5,7 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[2]
+
+def _project() -> Path:
+    """The Ansible project labctl runs (ansible.cfg, playbooks/, roles/, the compliance
+    suite, the demo inventory): LABCTL_PROJECT if set; else the checkout this module is in;
+    else, for an installed labctl, the copy its wheel carries (labctl/project, setup.py)."""
+    if os.environ.get("LABCTL_PROJECT"):
+        return Path(os.environ["LABCTL_PROJECT"]).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "playbooks" / "site.yml").is_file() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    return Path(__file__).resolve().parents[1] / "project"
+
+
+PROJECT = _project()
 DEFAULT_INVENTORY = PROJECT / "inventory" / "demo"
 
 # ansible.cfg names the same paths; change both together.

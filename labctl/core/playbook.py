@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
+import shlex
 import signal
-import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,8 +14,6 @@ from labctl.core import paths
 from labctl.core.errors import LabError, NoSuchSeat
 
 PLAYBOOKS = paths.PROJECT / "playbooks"
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
-                   r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)")
 
 
 class PlaybookError(LabError):
@@ -38,6 +36,8 @@ class PlaybookResult:
     recap: dict[str, HostRecap] = field(default_factory=dict)
     output: str = ""
     stopped: bool = False  # labctl itself was interrupted (Ctrl-C) while the run went on
+    failures: dict[str, str] = field(default_factory=dict)  # host -> its last failed task and why
+    recapped: bool = True  # the run reached its recap (the stats event)
 
     @property
     def changed(self) -> int:
@@ -55,7 +55,7 @@ class PlaybookResult:
             return f"ended by signal {signal.Signals(-self.returncode).name}"
         if self.stopped or "User interrupted execution" in self.output:
             return "interrupted before it finished"
-        if "PLAY RECAP" not in self.output:
+        if not self.recapped:
             return "ended before its recap"
         return ""
 
@@ -71,8 +71,10 @@ class PlaybookResult:
         if recap is None:
             return "failed", f"{self.playbook}: no result for this host"
         if recap.failed or recap.unreachable:
+            why = self.failures.get(host, "")
             return "failed", (f"{self.playbook}: " + ("unreachable" if recap.unreachable else
-                                                     f"failed={recap.failed}") + f" changed={recap.changed}")
+                                                     f"failed={recap.failed}") + f" changed={recap.changed}"
+                              + (f" ({why})" if why else ""))
         return "ok", f"{self.playbook}: changed={recap.changed}"
 
 
@@ -92,62 +94,111 @@ def ansible_env(extra: dict | None = None, inventory: str | Path | None = None) 
         env.update({k: v for k, v in paths.vault_env(inventory).items() if k not in env})
     env.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    env.setdefault("ANSIBLE_NOCOLOR", "0" if sys.stdout.isatty() else "1")  # runner gives a tty
     env.update(extra or {})
     return env
 
 
-def parse_recap(output: str) -> dict[str, HostRecap]:
-    recap = {}
-    for line in output.splitlines():
-        m = RECAP.match(line.strip())
-        if m:
-            ok, changed, unreachable, failed, skipped = (int(m.group(i)) for i in range(2, 7))
-            recap[m.group(1)] = HostRecap(ok, changed, unreachable, failed, skipped)
-    return recap
+@dataclass
+class TaskEvent:
+    """One of a run's per-host events, as labctl's front ends show them."""
+
+    kind: str       # "task" (a task starts: host is ""), "ok", "changed", "failed",
+                    # "unreachable", "skipped"
+    host: str
+    task: str
+    message: str = ""
+
+
+KINDS = {"runner_on_ok": "ok", "runner_on_failed": "failed", "runner_on_unreachable": "unreachable",
+         "runner_on_skipped": "skipped", "runner_item_on_failed": "failed"}
+
+
+def _stop_ansible() -> None:
+    """Ctrl-C in labctl's window: ansible-playbook runs in a terminal of its own (ansible-runner),
+    so it is told here, as Ctrl-C would have told it, and ends its run as it does then."""
+    import psutil
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "ansible-playbook" in " ".join(proc.cmdline()[:3]):
+                proc.send_signal(signal.SIGINT)
+        except psutil.Error:
+            continue
 
 
 def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str | None = None,
                  check: bool = False, diff: bool = False, extra_args: list[str] | None = None,
-                 env: dict | None = None, on_line=None) -> PlaybookResult:
-    """Run ansible-playbook and return its per-host recap; on_line gets every output line."""
+                 env: dict | None = None, on_line=None, on_event=None) -> PlaybookResult:
+    """Run a playbook through ansible-runner (as AWX does) and build its result from the
+    run's structured events, never from its text: on_event gets each TaskEvent as it
+    happens, on_line each line of Ansible's display (for a terminal to show)."""
+    import ansible_runner
     path = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(path)]
-    if limit:
-        cmd += ["--limit", limit]
-    if check:
-        cmd.append("--check")
-    if diff:
-        cmd.append("--diff")
-    cmd += extra_args or []
+    flags = (["--check"] if check else []) + (["--diff"] if diff else []) + (extra_args or [])
     if os.geteuid() == 0:
         paths.private(paths.STATE)  # where Ansible keeps its fact cache: root's alone
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=ansible_env(env, inventory), cwd=paths.PROJECT)
-    lines, stopped = [], False
-    try:
-        for line in proc.stdout:
-            lines.append(line)
+    recap: dict[str, HostRecap] = {}
+    failures: dict[str, str] = {}
+    lines: list[str] = []
+    task, recapped = [""], [False]
+
+    def handle(event: dict) -> bool:
+        text = event.get("stdout") or ""
+        if text:
+            lines.append(text + "\n")
             if on_line:
-                on_line(line.rstrip("\n"))
-    except KeyboardInterrupt:  # Ctrl-C reached ansible-playbook too: let it stop, then say so
-        stopped = True
-        for line in proc.stdout:
-            lines.append(line)
-    proc.wait()
-    output = "".join(lines)
-    return PlaybookResult(str(path.name), proc.returncode, parse_recap(output), output, stopped)
+                for line in text.splitlines():
+                    on_line(line)
+        data = event.get("event_data") or {}
+        kind = event.get("event", "")
+        if kind == "playbook_on_task_start":
+            task[0] = data.get("task", "")
+            if on_event:
+                on_event(TaskEvent("task", "", task[0]))
+        elif kind in KINDS and data.get("host"):
+            res = data.get("res") or {}
+            what = "changed" if KINDS[kind] == "ok" and res.get("changed") else KINDS[kind]
+            message = str(res.get("msg") or res.get("reason") or "")[-300:]
+            if what in ("failed", "unreachable") and not data.get("ignore_errors"):
+                failures[data["host"]] = f"{data.get('task', task[0])}: {message}".strip(": ")
+            if on_event:
+                on_event(TaskEvent(what, data["host"], data.get("task", task[0]), message))
+        elif kind == "playbook_on_stats":
+            recapped[0] = True
+            hosts = set().union(*(data.get(k) or {} for k in
+                                  ("ok", "changed", "dark", "failures", "skipped", "processed")))
+            for host in hosts:
+                recap[host] = HostRecap(*(int((data.get(k) or {}).get(host, 0)) for k in
+                                          ("ok", "changed", "dark", "failures", "skipped")))
+        return False  # nothing is written to disk: the events are read here, once
+
+    with tempfile.TemporaryDirectory(prefix="labctl-run-") as private:
+        thread, runner = ansible_runner.run_async(
+            private_data_dir=private, project_dir=str(paths.PROJECT), playbook=str(path),
+            inventory=str(Path(inventory).absolute()), limit=limit,
+            cmdline=shlex.join(flags) if flags else None, envvars=ansible_env(env, inventory),
+            event_handler=handle, quiet=True, rotate_artifacts=1,
+            settings={"suppress_ansible_output": True, "pexpect_timeout": 1})
+        stopped = False
+        while thread.is_alive():
+            try:
+                thread.join(0.5)
+            except KeyboardInterrupt:
+                stopped = True
+                _stop_ansible()
+    rc = runner.rc if runner.rc is not None else 1
+    return PlaybookResult(str(path.name), rc, recap, "".join(lines), stopped, failures, recapped[0])
 
 
 def provision(room, playbook: str = "site.yml", limit: str | None = None, check: bool = False,
-              diff: bool = False, on_line=None, extra_args: list[str] | None = None
-              ) -> PlaybookResult:
+              diff: bool = False, on_line=None, extra_args: list[str] | None = None,
+              on_event=None) -> PlaybookResult:
     """Run a playbook over the room (limit: an Ansible pattern) and record each host's
     outcome in the audit log: the one provisioning action of the CLI and the console. A
     run that did not finish is recorded as failed on every host it was meant for."""
     from labctl.core import audit
     result = run_playbook(room.inventory, playbook, limit=limit, check=check, diff=diff,
-                          on_line=on_line, extra_args=extra_args)
+                          on_line=on_line, extra_args=extra_args, on_event=on_event)
     try:
         meant = {s.name for s in room.match(limit)}
     except NoSuchSeat:  # a pattern only Ansible knows (the switch, an exclusion)

@@ -34,7 +34,7 @@ class Pool:
         self.persistent = persistent
         self.relogin = relogin
         self._opened: dict[str, float] = {}
-        self.connector = connector or Connector(user=room.vars.get("ansible_user", "labadmin"),
+        self.connector = connector or Connector.for_room(room,
                                                 timeout=timeout, retries=0)
         self._clients: dict[str, object] = {}
         self._busy: set[str] = set()

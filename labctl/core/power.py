@@ -46,22 +46,17 @@ def request_reboot(client) -> None:
 
 
 def reboot(connector: Connector, seat: Seat) -> None:
-    client = connector.connect(seat.name, str(seat.ip))
-    try:
+    with connector.session(seat) as client:
         request_reboot(client)
-    finally:
-        client.close()
 
 
 def shutdown(connector: Connector, seat: Seat, message: str, delay_s: int = 60) -> None:
     """Warn the logged-in student (wall), then power off after `delay_s` seconds."""
-    client = connector.connect(seat.name, str(seat.ip))
-    try:
-        text = message.replace("'", "’")
-        minutes = max(0, (delay_s + 59) // 60)
-        run(client, f"echo '{text}' | sudo -n wall; sudo -n shutdown -h +{minutes} '{text}' "
-                    ">/dev/null 2>&1 || sudo -n systemctl poweroff", timeout=15)
-    except (OSError, EOFError):
-        pass
-    finally:
-        client.close()
+    text = message.replace("'", "’")
+    minutes = max(0, (delay_s + 59) // 60)
+    with connector.session(seat) as client:
+        try:
+            run(client, f"echo '{text}' | sudo -n wall; sudo -n shutdown -h +{minutes} '{text}' "
+                        ">/dev/null 2>&1 || sudo -n systemctl poweroff", timeout=15)
+        except (OSError, EOFError):
+            pass

@@ -61,24 +61,18 @@ def _boot_id(client) -> str:
 
 
 def _reset_profile(connector: Connector, seat: Seat, force: bool) -> dict:
-    client = connector.connect(seat.name, str(seat.ip))
-    try:
+    with connector.session(seat) as client:
         return _tool(client, "reset", force)
-    finally:
-        client.close()
 
 
 def _reset_reboot(connector: Connector, seat: Seat, force: bool, timeout: float) -> dict:
-    client = connector.connect(seat.name, str(seat.ip))
-    try:
+    with connector.session(seat) as client:
         state = _tool(client, "sessions")
         if state["sessions"] and not force:
             return {"ok": False, "sessions": state["sessions"], "refused": "a student is logged in: "
                     + "; ".join(f"{u} ({', '.join(s)})" for u, s in state["sessions"].items())}
         before = _boot_id(client)
         request_reboot(client)
-    finally:
-        client.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         time.sleep(0.5)
@@ -100,7 +94,7 @@ def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: flo
                 on_result=None, connector: Connector | None = None,
                 action: str = "reset") -> list[SeatReset]:
     """Reset the seats in parallel; on_result(SeatReset) as each one ends."""
-    connector = connector or Connector(user=room.vars.get("ansible_user", "labadmin"))
+    connector = connector or Connector.for_room(room)
 
     def one(seat: Seat) -> SeatReset:
         start = time.monotonic()
@@ -182,9 +176,7 @@ def _reset_windows(room: Room, seats: list[Seat]) -> list[SeatReset]:
             out.append(SeatReset(seat.name, seat.reset_method, "ok", time.monotonic() - start,
                                  "verified by the Windows reset role"))
             continue
-        lines = [line for line in result.output.splitlines()
-                 if f"[{seat.name}]" in line and ("fatal" in line or "failed" in line)]
-        reason = lines[-1][-300:] if lines else "no result from reset.yml"
+        reason = result.failures.get(seat.name) or result.outcome(seat.name)[1]
         out.append(SeatReset(seat.name, seat.reset_method, "failed", time.monotonic() - start, reason))
     return out
 

@@ -9,6 +9,7 @@ import logging
 import random
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,21 @@ class Connector:
         self.known_hosts = Path(known_hosts)
         self.timeout = timeout
         self.retries = retries
+
+    @classmethod
+    def for_room(cls, room, **options) -> "Connector":
+        """The room's connector: its admin account (the inventory's ansible_user), labctl's
+        admin key and known_hosts; options (timeout, retries) as the caller needs them."""
+        return cls(user=room.vars.get("ansible_user", "labadmin"), **options)
+
+    @contextmanager
+    def session(self, seat):
+        """A verified connection to one seat for the length of a `with` block."""
+        client = self.connect(seat.name, str(seat.ip))
+        try:
+            yield client
+        finally:
+            client.close()
 
     def connect(self, host: str, address: str) -> paramiko.SSHClient:
         last: Exception | None = None

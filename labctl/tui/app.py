@@ -82,7 +82,7 @@ class LabConsole(App):
         self.sweep = sweep                      # () -> {seat: Health}
         self.power_state = power_state or (lambda: None)
         self.interval = interval
-        self.connector = connector or Connector(user=room.vars.get("ansible_user", "labadmin"))
+        self.connector = connector or Connector.for_room(room)
         self.views: dict[str, status.SeatView] = {}
         self.history: dict[str, list[float]] = {}
         self.busy: dict[str, str] = {}
@@ -100,7 +100,9 @@ class LabConsole(App):
         with Horizontal(id="body"):
             yield RoomMap(self.room)
             yield DetailPane(id="detail")
-        yield RichLog(id="progress", markup=False, wrap=True)
+        progress = RichLog(id="progress", markup=False, wrap=True)
+        progress.can_focus = False  # focused, it took the arrow keys from the room map
+        yield progress
         yield Footer()
 
     def on_mount(self) -> None:
@@ -366,21 +368,14 @@ class LabConsole(App):
         from labctl.core.playbook import provision
         names = {s.name for s in seats}
         self.news(seats, "provisioning")
-        task = [""]
 
-        def line(text: str) -> None:
-            if text.startswith("TASK ["):
-                task[0] = text[6:text.find("]")]
-                return
-            for word in ("ok", "changed", "fatal", "failed", "skipping"):
-                if text.startswith(f"{word}: [") and "]" in text:
-                    host = text[len(word) + 3:text.index("]")].split(" ")[0]
-                    if host in names:
-                        self.progress[host] = _("provisioning: {task}", task=task[0])
-                        self.call_from_thread(self.refresh_tiles, [host])
+        def event(e) -> None:  # a run's structured events (ansible-runner), never its text
+            if e.host in names:
+                self.progress[e.host] = _("provisioning: {task}", task=e.task)
+                self.call_from_thread(self.refresh_tiles, [e.host])
 
         result = provision(self.room, "site.yml", ",".join(sorted(names))
-                           if len(names) < len(self.room.seats) else None, on_line=line)
+                           if len(names) < len(self.room.seats) else None, on_event=event)
         if result.interrupted:
             self.news(seats, "", _("provisioning did not finish ({why}): recorded as failed",
                                    why=result.interrupted))

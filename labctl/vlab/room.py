@@ -310,7 +310,7 @@ class VirtualRoom:
         etc = ident / "etc"
         (etc / "ssh").mkdir(parents=True, exist_ok=True)
         (etc / "hostname").write_text(f"{seat.name}\n")
-        hosts = [f"127.0.0.1 localhost", f"127.0.1.1 {seat.name}",
+        hosts = ["127.0.0.1 localhost", f"127.0.1.1 {seat.name}",
                  f"{self.room.gateway} labctl-admin"]
         hosts += [f"{s.ip} {s.name}" for s in self.room.seats]
         (etc / "hosts").write_text("\n".join(hosts) + "\n")

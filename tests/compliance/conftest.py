@@ -146,7 +146,7 @@ def hv(host, room_vars):
 @pytest.fixture(scope="session")
 def connector(room):
     """labctl's own verified SSH, for the one thing testinfra can't do: feed a secret on stdin."""
-    return Connector(user=room.vars.get("ansible_user", "labadmin"))
+    return Connector.for_room(room)
 
 
 def root(host, command, *args):

@@ -1,9 +1,8 @@
 """The course data: deterministic, consistent, realistic, loaded into a real MariaDB server."""
 
 import csv
-import json
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pymysql

@@ -1,6 +1,10 @@
 """The playbooks on the virtual room: clean, idempotent, honest in check mode, self-repairing,
 and refusing bad role input before any task changes anything."""
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from labctl.cli import main
@@ -150,26 +154,46 @@ def test_coursedata_reset_restores_a_students_database(provisioned, connector, c
     assert ssh(connector, seat, sums.format("student_shop")).stdout == template
 
 
-def test_plain_ansible_playbook_without_mitogen_changes_nothing(provisioned):
-    """The repository's ansible.cfg needs nothing beyond ansible-core and the collections:
-    plain ansible-playbook (Ansible's own linear strategy) on the provisioned room reports
-    changed=0, as labctl's Mitogen runs do."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+def test_site_yml_run_as_awx_runs_it_plain_ansible_changes_nothing(provisioned, tmp_path,
+                                                                     monkeypatch):
+    """The repository as an AWX project: ansible-runner's Python API over a private data
+    directory laid out as AWX lays it out (project/ synced from the repository, inventory/,
+    env/extravars and env/envvars), with plain Ansible: the repository's own ansible.cfg,
+    Ansible's linear strategy, no labctl code in the run. The per-host events read back
+    from the run's artifacts on disk show every host of the room and changed=0."""
+    import json
+    import shutil
+
+    import ansible_runner
+    import yaml
 
     from labctl.core import paths
-    from labctl.core.playbook import parse_recap
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
-               ANSIBLE_VAULT_PASSWORD_FILE=str(paths.vault_password_file(INVENTORY)))
-    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(INVENTORY),
-                           "playbooks/site.yml"], cwd=paths.PROJECT, env=env, capture_output=True,
-                          text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert "strategy plugins not included in ansible.builtin" not in proc.stdout + proc.stderr, \
+    from tests.vroom import copy_inventory
+
+    pdd = tmp_path / "awx"
+    project = pdd / "project"
+    project.mkdir(parents=True)
+    for part in ("ansible.cfg", "playbooks", "roles", "plugins", "collections"):
+        src = paths.PROJECT / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / part)
+    copy_inventory(pdd / "inventory" / "room")
+    (pdd / "env").mkdir()
+    (pdd / "env" / "extravars").write_text(yaml.safe_dump({"lab_awx_job": "site"}))
+    (pdd / "env" / "envvars").write_text(yaml.safe_dump(
+        {"ANSIBLE_VAULT_PASSWORD_FILE": str(paths.vault_password_file(INVENTORY))}))
+    for name in [k for k in os.environ if k.startswith("ANSIBLE_")]:
+        monkeypatch.delenv(name)  # nothing of labctl's own environment
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    run = ansible_runner.run(private_data_dir=str(pdd), playbook="playbooks/site.yml",
+                             inventory=str(pdd / "inventory" / "room"), quiet=True)
+    stdout = run.stdout.read()
+    assert run.status == "successful" and run.rc == 0, stdout[-3000:]
+    assert "strategy plugins not included in ansible.builtin" not in stdout, \
         "a third-party strategy (Mitogen) was used"
-    recap = parse_recap(proc.stdout)
-    assert set(recap) >= {s.name for s in provisioned[0].room.seats}
-    assert {h: r.changed for h, r in recap.items()} == {h: 0 for h in recap}
+    events = [json.loads(f.read_text()) for f in
+              (pdd / "artifacts" / run.config.ident / "job_events").glob("*.json")]
+    stats = next(e["event_data"] for e in events if e["event"] == "playbook_on_stats")
+    hosts = {e["event_data"]["host"] for e in events if e["event"] == "runner_on_ok"}
+    assert hosts == {s.name for s in provisioned[0].room.seats} | {"itest-sw"}
+    assert set(stats["processed"]) == hosts
+    assert not stats["changed"] and not stats["failures"] and not stats["dark"], stats

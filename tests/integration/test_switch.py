@@ -185,3 +185,93 @@ def test_other_bridges_are_left_alone(provisioned):
             subprocess.run(["ip", "link", "del", f"{name}p"], capture_output=True)
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
         subprocess.run(["ip", "link", "del", "labswx"], capture_output=True)
+
+
+# ------------------------------------------------------------------ storm control, DHCP snooping
+LISTENER = """
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.settimeout(float(sys.argv[2]))
+print("ready", flush=True)
+n = 0
+try:
+    while True:
+        s.recv(2048)
+        n += 1
+except socket.timeout:
+    pass
+print(n, flush=True)
+"""
+
+SENDER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[3])))
+for _ in range(int(sys.argv[4])):
+    s.sendto(b"x" * 64, (sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def in_netns(netns, *argv):
+    return ["ip", "netns", "exec", netns, sys.executable, *argv]
+
+
+def received(vroom, sender, receiver, to, dport, sport, count) -> int:
+    """Datagrams a listener on `receiver` got of `count` sent at full speed by `sender`."""
+    listener = subprocess.Popen(in_netns(vroom.netns(receiver), "-c", LISTENER, str(dport), "2"),
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        assert listener.stdout.readline().strip() == "ready"
+        subprocess.run(in_netns(vroom.netns(sender), "-c", SENDER, to, str(dport), str(sport),
+                                str(count)), check=True, capture_output=True, timeout=60)
+        return int(listener.communicate(timeout=30)[0].strip())
+    finally:
+        listener.kill()
+        listener.wait()
+
+
+def counter(port: int, comment: str, table="labctl_lab_itest") -> int:
+    """Packets counted so far by the rule of port `port` whose comment is `comment`."""
+    listing = json.loads(subprocess.run(["nft", "-j", "list", "chain", "bridge", table,
+                                         f"in_{port}"], capture_output=True, text=True,
+                                        check=True).stdout)
+    for item in listing["nftables"]:
+        rule = item.get("rule")
+        if rule and rule.get("comment", "").startswith(comment):
+            return next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e)
+    raise AssertionError(f"no rule {comment!r} on port {port}")
+
+
+def test_storm_control_drops_a_broadcast_flood_and_not_the_same_flood_unicast(provisioned, room):
+    """A student port may send 500 broadcasts a second (terminal_ports.storm_control_pps): a
+    flood of 3000 at full speed reaches the server only in part, and the drops are counted on
+    that port; the same 3000 sent to the server's own address all arrive."""
+    vroom, _ = provisioned
+    seat, server = room.seat("it01"), room.seat("itsrv")
+    broadcast = str(room.subnet.broadcast_address)
+    before = counter(int(seat.switch_port), "storm control")
+    flood = received(vroom, seat, server, broadcast, 40999, 41000, 3000)
+    dropped = counter(int(seat.switch_port), "storm control") - before
+    assert 0 < flood < 1500, f"{flood} of 3000 broadcasts reached the server"
+    assert dropped >= 1500, f"storm control counted {dropped} drops"
+    unicast = received(vroom, seat, server, str(server.ip), 40999, 41000, 3000)
+    assert unicast >= 2900, f"only {unicast} of 3000 unicast datagrams arrived"
+    assert counter(int(seat.switch_port), "storm control") - before == dropped, "unicast is not policed"
+
+
+def test_dhcp_snooping_drops_a_rogue_dhcp_server_on_a_student_port(provisioned, room):
+    """A student who runs a DHCP server on a terminal (answers from UDP port 67 to 68) is
+    dropped at the port; the same datagrams from another source port pass."""
+    vroom, _ = provisioned
+    seat, server = room.seat("it02"), room.seat("itsrv")
+    before = counter(int(seat.switch_port), "DHCP snooping")
+    assert received(vroom, seat, server, str(server.ip), 68, 67, 20) == 0, \
+        "a DHCP answer from a student port reached the server"
+    assert counter(int(seat.switch_port), "DHCP snooping") - before >= 20
+    assert received(vroom, seat, server, str(server.ip), 68, 1067, 20) == 20, \
+        "the path itself is open: only DHCP answers are dropped"

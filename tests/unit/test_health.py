@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from labctl.core import health
-from labctl.core.health import CpuSample, Health
+from labctl.core.health import Health
 from labctl.core.power import magic_packet, parse_magic
 from labctl.core.status import seat_state
 
