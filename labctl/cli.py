@@ -339,46 +339,57 @@ def room_power(room):
 
 
 def cmd_status(args) -> int:
+    """One room, or several (-i more than once: a campus's rooms) in one table or JSON list."""
     import time
     from labctl.core import status
-    from labctl.core.health import fullest, human_uptime
     from labctl.core.pool import Pool
-    room = _room(args)
-    pool, power = Pool(room, timeout=args.timeout), room_power(room)
+    rooms = [_room(argparse.Namespace(**{**vars(args), "inventory": inv}))
+             for inv in args.inventory or [os.environ.get("LABCTL_INVENTORY",
+                                                          str(paths.DEFAULT_INVENTORY))]]
+    watched = [(room, Pool(room, timeout=args.timeout), room_power(room)) for room in rooms]
     try:
         while True:
             started = time.monotonic()
-            views = status.views(room, pool.sweep(), power())
+            views = [(room, v) for room, pool, power in watched
+                     for v in status.views(room, pool.sweep(), power())]
             if args.json:
-                print(json.dumps([status.as_dict(v) for v in views], ensure_ascii=False), flush=True)
+                print(json.dumps([{"room": room.name, **status.as_dict(v)} for room, v in views],
+                                 ensure_ascii=False), flush=True)
             else:
                 if args.watch:
                     print("\033[2J\033[H", end="")
-                print(f"{_('seat'):8} {_('where'):7} {_('state'):13} {_('cpu%'):>5} "
-                      f"{_('mem%'):>5} {_('disk%'):>5} {_('user'):10} {_('up'):>6}  "
-                      f"{_('reset'):6} {_('check')}")
-                for v in views:
-                    h = v.health
-                    fig = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
-                    worst = fullest(h)
-                    disk = "-" if worst is None else fig(worst[1]) + (
-                        "" if worst[0] == "/" else f" {worst[0]}")
-                    check = "-" if not v.last_check else (
-                        "ok" if not v.last_check["failed"] else ",".join(v.last_check["failed"][:2]))
-                    print(f"{v.seat.name:8} {v.seat.position:7} {_(v.state):13} {fig(h.cpu):>5} "
-                          f"{fig(h.memory):>5} {disk:>5} {','.join(h.users)[:10] or '-':10} "
-                          f"{human_uptime(h.uptime):>6}  {status.reset_mark(v.last_reset):6} "
-                          f"{check}" + (f"  ({h.error})" if h.error else ""))
-                if any(v.health.host_figures for v in views):
-                    print(_("CPU and memory of virtual seats are this machine's (a container's "
-                            "/proc is the host's)"))
+                _status_table(views, several=len(rooms) > 1)
             if not args.watch:
-                return 0 if all(v.health.state == "online" for v in views) else 1
+                return 0 if all(v.health.state == "online" for _room_, v in views) else 1
             time.sleep(max(0.0, args.interval - (time.monotonic() - started)))
     except KeyboardInterrupt:
         return 0
     finally:
-        pool.close()
+        for _room_, pool, _power in watched:
+            pool.close()
+
+
+def _status_table(views, several: bool) -> None:
+    """The status table (core.status.cells), laid out by rich, which measures wide
+    (Chinese) characters."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from labctl.core import status
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    columns = (["room"] if several else []) + list(status.COLUMNS)
+    for i, name in enumerate(columns):
+        table.add_column(_(name), no_wrap=i < len(columns) - 1,
+                         justify="right" if name in ("cpu%", "mem%", "disk%", "up") else "left")
+    for room, v in views:
+        row = status.cells(v)
+        row[2] = _(row[2])
+        table.add_row(*([room.name] if several else []) + row)
+    Console(width=None if sys.stdout.isatty() else 160, markup=False, highlight=False,
+            soft_wrap=False).print(table)
+    if any(v.health.host_figures for _room_, v in views):
+        print(_("CPU and memory of virtual seats are this machine's (a container's "
+                "/proc is the host's)"))
 
 
 def cmd_mirror(args) -> int:
@@ -428,9 +439,6 @@ def cmd_coursedata(args) -> int:
         return 0
     if args.action == "reset":
         return _coursedata_reset(args)
-    if args.action == "clone" and not args.target:
-        raise generate.CourseDataError("clone needs --target, the student's database "
-                                       "(e.g. --target student_shop)")
     try:
         password = Path(args.password_file).read_text().strip() if args.password_file else ""
     except OSError as exc:
@@ -493,22 +501,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_provision)
 
     p = sub.add_parser("coursedata", help="the shop database of the data-analysis courses")
-    p.add_argument("action", choices=["generate", "load", "clone", "export", "reset"])
-    _inventory_arg(p)
-    p.add_argument("--seats", help="reset: comma-separated terminals (default: all)")
-    p.add_argument("--seed", type=int, default=2025)
-    p.add_argument("--scale", default="standard",
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def server_options(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--database", default="shop", help="the course database (default shop)")
+        q.add_argument("--host", default="localhost")
+        q.add_argument("--port", type=int, default=3306)
+        q.add_argument("--user", default="root")
+        q.add_argument("--password-file", help="a file holding the MariaDB user's password")
+        q.add_argument("--socket", help="MariaDB's unix socket (instead of host and port)")
+
+    q = actions.add_parser("generate", help="write the shop's data, deterministic for a seed")
+    q.add_argument("--seed", type=int, default=2025)
+    q.add_argument("--scale", default="standard",
                    help="tiny, small, standard (~100k orders), large, huge, or a number")
-    p.add_argument("--out", default="out/coursedata", help="generate: directory; export: file/dir")
-    p.add_argument("--data", default="out/coursedata", help="the generated data directory")
-    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
-    p.add_argument("--database", default="shop")
-    p.add_argument("--target", help="clone: the student's database")
-    p.add_argument("--host", default="localhost")
-    p.add_argument("--port", type=int, default=3306)
-    p.add_argument("--user", default="root")
-    p.add_argument("--password-file")
-    p.add_argument("--socket")
+    q.add_argument("--out", default="out/coursedata", help="the directory to write")
+    q = actions.add_parser("load", help="load generated data into a MariaDB database")
+    q.add_argument("--data", default="out/coursedata", help="the generated data directory")
+    server_options(q)
+    q = actions.add_parser("clone", help="copy the course database to a student's database")
+    q.add_argument("--target", required=True, help="the student's database, e.g. student_shop")
+    server_options(q)
+    q = actions.add_parser("export", help="export generated data as xlsx or csv")
+    q.add_argument("--data", default="out/coursedata", help="the generated data directory")
+    q.add_argument("--out", default="out/coursedata", help="the file or directory to write")
+    q.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    q = actions.add_parser("reset", help="restore the students' databases on the terminals")
+    _inventory_arg(q)
+    q.add_argument("--seats", help="comma-separated terminals (default: all)")
     p.set_defaults(func=cmd_coursedata)
 
     p = sub.add_parser("check", help="prove the room meets its specification (testinfra)")
@@ -520,7 +540,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("status", help="the room's health, without a screen")
-    _inventory_arg(p)
+    p.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
+                   help="a room's inventory; more than once for several rooms "
+                        "(default: $LABCTL_INVENTORY, else inventory/demo)")
     p.add_argument("--json", action="store_true", help="one JSON list per sweep")
     p.add_argument("--watch", action="store_true", help="sweep again every --interval seconds")
     p.add_argument("--interval", type=float, default=2.0)
@@ -595,7 +617,8 @@ def main(argv: list[str] | None = None) -> int:
                              ensure_ascii=False))
         print(f"labctl: {exc}" if not hasattr(exc, "problems") else str(exc), file=sys.stderr)
         if hasattr(exc, "problems"):
-            print(f"labctl: {len(exc.problems)} problem(s) in {args.inventory}; nothing was touched",
+            print(f"labctl: {len(exc.problems)} problem(s) in {getattr(args, 'inventory', '')}; "
+                  "nothing was touched",
                   file=sys.stderr)
         return exc.exit_code
 

@@ -24,7 +24,7 @@ ZH_CN = {
     # console labels
     "front: teacher desk, projector": "前方：教师机、投影仪",
     "labctl console — room {room}": "labctl 控制台 — 实训室 {room}",
-    "server": "服务器", "row": "行", "seat": "座位", "state": "状态", "user": "用户",
+    "server": "服务器", "room": "实训室", "row": "行", "seat": "座位", "state": "状态", "user": "用户",
     "uptime": "运行", "last reset": "上次还原", "last check": "上次检查", "services": "服务",
     "browsers": "浏览器", "recent CPU": "近期 CPU", "last failures": "最近的失败",
     "none": "无", "never": "从未", "passed": "通过", "failed": "失败", "refused": "已拒绝",

@@ -56,3 +56,11 @@ def provisioned(vroom):
 def connector(room):
     from labctl.core.ssh import Connector
     return Connector(user=room.vars["ansible_user"])
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A test that switches labctl to Chinese (`--lang zh_CN`) does not switch the next."""
+    from labctl.i18n import set_lang
+    yield
+    set_lang(None)

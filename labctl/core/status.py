@@ -71,6 +71,24 @@ def as_dict(view: SeatView) -> dict:
             if view.last_check else None}
 
 
+COLUMNS = ("seat", "where", "state", "cpu%", "mem%", "disk%", "user", "up", "reset", "check")
+
+
+def cells(view: SeatView) -> list[str]:
+    """A seat's row of the status table, in COLUMNS' order (the state still in English:
+    the front end translates it with the labels)."""
+    from labctl.core.health import fullest, human_uptime
+    h = view.health
+    fig = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
+    worst = fullest(h)
+    disk = "-" if worst is None else fig(worst[1]) + ("" if worst[0] == "/" else f" {worst[0]}")
+    check = "-" if not view.last_check else (
+        "ok" if not view.last_check["failed"] else ",".join(view.last_check["failed"][:2]))
+    return [view.seat.name, view.seat.position, view.state, fig(h.cpu), fig(h.memory), disk,
+            ",".join(h.users)[:10] or "-", human_uptime(h.uptime), reset_mark(view.last_reset),
+            check + (f"  ({h.error})" if h.error else "")]
+
+
 def reset_mark(event) -> str:
     """How long ago the last reset was, and whether it failed: '3m', '3m✘', '-'."""
     if event is None:

@@ -63,3 +63,39 @@ def test_the_core_never_imports_textual():
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_labctl_status_over_two_rooms_names_each_seats_room(provisioned, capsys, tmp_path):
+    """-i more than once: a campus's rooms in one answer. The second room here is a copy of
+    the test room's inventory under another name (the same seats, swept twice)."""
+    from tests.vroom import copy_inventory
+    other = copy_inventory(tmp_path / "other")
+    room_vars = other / "group_vars" / "all" / "room.yml"
+    room_vars.write_text(room_vars.read_text().replace("lab_room_name: itest",
+                                                       "lab_room_name: itest2"))
+    assert main(["status", "--json", "-i", str(INVENTORY), "-i", str(other)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["room"], r["seat"]) for r in rows] == [
+        (room, seat) for room in ("itest", "itest2")
+        for seat in ("itsrv", "it01", "it02", "it03", "it04")]
+    assert main(["status", "-i", str(INVENTORY), "-i", str(other)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["room", "seat", "where"]
+    assert sum(line.startswith("itest2 ") for line in table) == 5
+
+
+def test_the_status_table_lines_up_in_chinese(provisioned, capsys):
+    """Chinese labels take two cells each: every row's state column starts in the same
+    cell as its header's (the table was padded by characters, and misaligned)."""
+    import re
+
+    from rich.cells import cell_len
+    main(["--lang", "zh_CN", "status", "-i", str(INVENTORY)])
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith(("座位", "it"))]
+    assert lines[0].startswith("座位") and len(lines) == 6, lines
+
+    def third_column(line: str) -> int:
+        start = [m.start() for m in re.finditer(r"\S+", line)][2]
+        return cell_len(line[:start])
+    assert len({third_column(line) for line in lines}) == 1, "\n".join(lines)
