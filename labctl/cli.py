@@ -256,6 +256,18 @@ def _when(text: str | None, option: str) -> float | None:
                          "for so long ago", option=option, value=text)) from None
 
 
+def cmd_room(args) -> int:
+    from labctl.core.roominit import init_room
+    out = Path(args.out or paths.PROJECT / "inventory" / args.name)
+    init_room(args.name, Path(args.seats), args.subnet, out, args.switch_family, args.timezone)
+    room = _room(argparse.Namespace(inventory=str(out)))
+    print(_("room {room}: {terminals} terminals, {servers} server(s) written to {path}; its "
+            "vault password is in {secret} (root only): keep a copy somewhere safe",
+            room=room.name, terminals=len(room.terminals), servers=len(room.servers),
+            path=out, secret=paths.vault_password_file(out)))
+    return 0
+
+
 def cmd_audit(args) -> int:
     import csv
     import time
@@ -569,6 +581,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
     p.set_defaults(func=cmd_reset)
 
+    p = sub.add_parser("room", help="a new room: its inventory and secrets from a seat list")
+    rooms = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = rooms.add_parser("init", help="write a room's inventory from a CSV or XLSX seat list")
+    q.add_argument("name", help="the room's short name, e.g. b305")
+    q.add_argument("--seats", required=True, metavar="FILE",
+                   help="CSV or XLSX: name, mac, row, column, os, ip (docs/inventory.md)")
+    q.add_argument("--subnet", required=True, help="the room's subnet, e.g. 10.20.0.0/24")
+    q.add_argument("--out", help="the inventory directory to write (default inventory/NAME)")
+    q.add_argument("--switch-family", default="cisco_ios",
+                   choices=["cisco_ios", "huawei_vrp", "h3c_comware"])
+    q.add_argument("--timezone", default="Asia/Shanghai")
+    p.set_defaults(func=cmd_room)
+
     p = sub.add_parser("audit", help="list or export the audit log (every action, by whom)")
     _inventory_arg(p)
     p.add_argument("--seat", help="one seat's events")
@@ -617,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
                              ensure_ascii=False))
         print(f"labctl: {exc}" if not hasattr(exc, "problems") else str(exc), file=sys.stderr)
         if hasattr(exc, "problems"):
-            print(f"labctl: {len(exc.problems)} problem(s) in {getattr(args, 'inventory', '')}; "
+            print(f"labctl: {len(exc.problems)} problem(s) in {getattr(args, 'inventory', None) or getattr(args, 'seats', '')}; "
                   "nothing was touched",
                   file=sys.stderr)
         return exc.exit_code

@@ -24,6 +24,10 @@ ZH_CN = {
     # console labels
     "front: teacher desk, projector": "前方：教师机、投影仪",
     "labctl console — room {room}": "labctl 控制台 — 实训室 {room}",
+    "room {room}: {terminals} terminals, {servers} server(s) written to {path}; its vault "
+    "password is in {secret} (root only): keep a copy somewhere safe":
+        "实训室 {room}：{terminals} 台终端、{servers} 台服务器，已写入 {path}；保险库密码在 {secret}"
+        "（仅 root 可读）：请另存一份妥善保管",
     "server": "服务器", "room": "实训室", "row": "行", "seat": "座位", "state": "状态", "user": "用户",
     "uptime": "运行", "last reset": "上次还原", "last check": "上次检查", "services": "服务",
     "browsers": "浏览器", "recent CPU": "近期 CPU", "last failures": "最近的失败",

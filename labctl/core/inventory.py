@@ -207,6 +207,9 @@ class _Locator:
 # --------------------------------------------------------------------------- load
 
 
+_VAULT_FILES: set[str] = set()  # the vault password files whose secrets this process holds
+
+
 def _loader(source: Path):
     """Ansible's DataLoader, able to open the inventory's vault."""
     from ansible.parsing.dataloader import DataLoader
@@ -214,14 +217,20 @@ def _loader(source: Path):
     loader = DataLoader()
     vault_file = paths.vault_password_file(source)
     if vault_file is not None:
-        from ansible.parsing.vault import VaultSecretsContext
+        from ansible.parsing.vault import VaultSecretsContext, get_file_vault_secret
         context = VaultSecretsContext.current(optional=True)
-        if context is None:  # once per process (ansible-core's rule)
+        if context is None:  # made once per process (ansible-core's rule)
             from ansible.cli import CLI
             secrets = CLI.setup_vault_secrets(loader, vault_ids=[],
                                               vault_password_files=[vault_file])
-        else:
+        else:  # another room in the same process (status over rooms, room init): its secret too
             secrets = context.secrets
+            if str(vault_file) not in _VAULT_FILES:
+                secret = get_file_vault_secret(filename=str(vault_file), vault_id="default",
+                                               loader=loader)
+                secret.load()
+                secrets.append(("default", secret))
+        _VAULT_FILES.add(str(vault_file))
         loader.set_vault_secrets(secrets)
     return loader
 
