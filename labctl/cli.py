@@ -175,15 +175,19 @@ def cmd_console(args) -> int:
     return 0
 
 
+def _chosen(room, args) -> list:
+    """The terminals --seats, --row or --all (the default) name."""
+    if args.all or not (args.seats or args.row):
+        return list(room.terminals)
+    return room.select(args.seats.split(",") if args.seats else None, row=args.row,
+                       terminals_only=True)
+
+
 def cmd_reset(args) -> int:
     from labctl.core.reset import reset
     from labctl.core.timetable import class_over, room_now
     room = _room(args)
-    if args.all or not (args.seats or args.row):
-        seats = room.terminals
-    else:
-        seats = room.select(args.seats.split(",") if args.seats else None, row=args.row,
-                            terminals_only=True)
+    seats = _chosen(room, args)
     if not seats:
         print("labctl: no terminal matches", file=sys.stderr)
         return 2
@@ -237,6 +241,41 @@ def cmd_reset(args) -> int:
     for text, names in advice.items():  # advice that fits each failure, not one for all
         print(f"  {', '.join(names)}: {_(text)}")
     return 0 if counts["ok"] == len([r for r in results if r.outcome != "skipped"]) else 1
+
+
+def cmd_power(args) -> int:
+    """reboot, shutdown, wake: core.power's action; reboot and shutdown are asked first."""
+    from labctl.core import power
+    room = _room(args)
+    seats = _chosen(room, args)
+    if not seats:
+        print("labctl: no terminal matches", file=sys.stderr)
+        return 2
+    names = ", ".join(s.name for s in seats) if len(seats) <= 6 else _("{n} seat(s)", n=len(seats))
+    if args.command != "wake" and not args.yes:
+        if args.json or not sys.stdin.isatty():
+            from labctl.core.errors import NotConfirmed
+            raise NotConfirmed(_("{action} of {names} not confirmed: add --yes",
+                                 action=_(args.command), names=names))
+        question = {"reboot": _("Reboot {target}?", target=names),
+                    "shutdown": _("Shut down {target}? Students get a warning first.",
+                                  target=names)}[args.command]
+        if input(question + " [y/N] ").strip().lower() not in ("y", "yes", "是"):
+            return 1
+
+    def show(r) -> None:
+        if not args.json:
+            mark = {"ok": "✔", "skipped": "-"}.get(r.outcome, "✘")
+            print(f"{mark} {r.seat:10} {_(r.outcome):8} {r.reason}", flush=True)
+
+    results = power.power(room, seats, args.command, on_result=show)
+    ok = all(r.outcome in ("ok", "skipped") for r in results)
+    if args.json:
+        print(json.dumps({"room": room.name, "action": args.command, "ok": ok,
+                          "results": [{"seat": r.seat, "outcome": r.outcome,
+                                       "seconds": round(r.seconds, 1), "reason": r.reason}
+                                      for r in results]}, ensure_ascii=False))
+    return 0 if ok else 1
 
 
 def _when(text: str | None, option: str) -> float | None:
@@ -412,26 +451,19 @@ def cmd_mirror(args) -> int:
 
 
 def _coursedata_reset(args) -> int:
-    """Restore each student's database on the chosen terminals from the terminal's template."""
-    import shlex
-
-    from labctl.core.fanout import fan_out
-    from labctl.core.ssh import Connector
+    """Restore each student's course database on the chosen terminals (core.reset)."""
+    from labctl.core.reset import restore_course_databases
     room = _room(args)
     seats = room.select(args.seats.split(",") if args.seats else None, terminals_only=True)
-    students = [s["name"] for s in seats[0].vars.get("lab_common_students", [])] if seats else []
-    if not seats or not students:
-        print("labctl: no terminals or no students to reset", file=sys.stderr)
+    if not seats:
+        print("labctl: no terminal matches", file=sys.stderr)
         return 2
-    loader = "/var/lib/lab-coursedata/coursedata_load.py"
-    command = " && ".join(
-        f"sudo -n python3 {loader} clone shop_template {shlex.quote(s + '_shop')}" for s in students)
-    result = fan_out(Connector.for_room(room), seats, command,
-                     on_result=lambda n, r, e: print(f"{n:10} {'ok' if r and r.ok else 'FAILED'}"))
-    for name, why in result.failed.items():
-        print(f"{name}: {why}", file=sys.stderr)
-    print(f"{len(result.succeeded)} of {len(seats)} terminals reset")
-    return 0 if not result.failed else 1
+    results = restore_course_databases(room, seats, on_result=lambda r: print(
+        f"{'✔' if r.outcome == 'ok' else '-' if r.outcome == 'skipped' else '✘'} {r.seat:10} "
+        f"{_(r.outcome):8} {r.reason}", flush=True))
+    ok = sum(r.outcome == "ok" for r in results)
+    print(_("{n} of {total} terminals reset", n=ok, total=len(results)))
+    return 0 if all(r.outcome in ("ok", "skipped") for r in results) else 1
 
 
 def cmd_coursedata(args) -> int:
@@ -567,12 +599,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=3.0, help="per-seat probe timeout")
     p.set_defaults(func=cmd_console)
 
+    def seat_choice(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--seats", help="comma-separated terminals")
+        group.add_argument("--row", type=int, help="every terminal of this row")
+        group.add_argument("--all", action="store_true", help="every terminal (the default)")
+
+    for action, text in (("reboot", "reboot terminals"),
+                         ("shutdown", "shut terminals down, the students warned a minute before"),
+                         ("wake", "wake terminals (Wake-on-LAN)")):
+        p = sub.add_parser(action, help=text)
+        _inventory_arg(p)
+        seat_choice(p)
+        if action != "wake":
+            p.add_argument("--yes", action="store_true", help="do not ask first")
+        p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+        p.set_defaults(func=cmd_power)
+
     p = sub.add_parser("reset", help="reset the students' terminals, verified")
     _inventory_arg(p)
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--seats", help="comma-separated terminals")
-    group.add_argument("--row", type=int, help="every terminal of this row")
-    group.add_argument("--all", action="store_true", help="every terminal (the default)")
+    seat_choice(p)
     p.add_argument("--method", choices=["profile", "reboot-restore"],
                    help="instead of each seat's lab_reset_method")
     p.add_argument("--force", action="store_true", help="reset seats with a student logged in")

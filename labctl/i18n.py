@@ -28,6 +28,8 @@ ZH_CN = {
     "password is in {secret} (root only): keep a copy somewhere safe":
         "实训室 {room}：{terminals} 台终端、{servers} 台服务器，已写入 {path}；保险库密码在 {secret}"
         "（仅 root 可读）：请另存一份妥善保管",
+    "{action} of {names} not confirmed: add --yes": "{names} 的{action}未确认：请加 --yes",
+    "{n} of {total} terminals reset": "已还原 {n}/{total} 台终端",
     "server": "服务器", "room": "实训室", "row": "行", "seat": "座位", "state": "状态", "user": "用户",
     "uptime": "运行", "last reset": "上次还原", "last check": "上次检查", "services": "服务",
     "browsers": "浏览器", "recent CPU": "近期 CPU", "last failures": "最近的失败",

@@ -48,6 +48,14 @@ def open_student_session(connector, seat):
     return client
 
 
+def answers(connector, seat, command="true") -> bool:
+    """Does the seat run `command` successfully now? False while it is down or booting."""
+    try:
+        return ssh(connector, seat, command).ok
+    except Exception:  # noqa: BLE001 - a seat going down or coming up refuses in many ways
+        return False
+
+
 def wait_for(predicate, timeout=60.0, step=0.3):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -57,4 +65,4 @@ def wait_for(predicate, timeout=60.0, step=0.3):
     return False
 
 
-__all__ = ["INVENTORY", "copy_inventory", "open_student_session", "ssh", "wait_for", "paths"]
+__all__ = ["INVENTORY", "answers", "copy_inventory", "open_student_session", "ssh", "wait_for", "paths"]

@@ -76,3 +76,9 @@ class NoSuchSeat(LabError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote its message
         return self.args[0]
+
+
+class NotConfirmed(LabError):
+    """An action that needs a yes was not given one (no terminal to ask, or --json)."""
+
+    exit_code = 2

@@ -172,11 +172,21 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
                                           ("ok", "changed", "dark", "failures", "skipped")))
         return False  # nothing is written to disk: the events are read here, once
 
+    envvars = ansible_env(env, inventory)
+    # ansible-runner turns host key checking off unless the environment says otherwise (as
+    # AWX does): labctl never lets it (docs/security.md)
+    envvars["ANSIBLE_HOST_KEY_CHECKING"] = "True"
+    # runner's event callback wraps the display callback: a user's choice of another (json,
+    # yaml, ...) would change the events labctl reads
+    envvars["ANSIBLE_STDOUT_CALLBACK"] = "default"
     with tempfile.TemporaryDirectory(prefix="labctl-run-") as private:
         thread, runner = ansible_runner.run_async(
             private_data_dir=private, project_dir=str(paths.PROJECT), playbook=str(path),
             inventory=str(Path(inventory).absolute()), limit=limit,
-            cmdline=shlex.join(flags) if flags else None, envvars=ansible_env(env, inventory),
+            cmdline=shlex.join(flags) if flags else None, envvars=envvars,
+            # the fact cache stays ansible.cfg's: runner's own lives in the private data
+            # directory, which goes with the run, and a run limited by tags needs the facts
+            fact_cache_type="ansible.cfg",
             event_handler=handle, quiet=True, rotate_artifacts=1,
             settings={"suppress_ansible_output": True, "pexpect_timeout": 1})
         stopped = False

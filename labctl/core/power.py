@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
+from labctl.core.errors import LabError
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector, run
 
@@ -60,3 +64,63 @@ def shutdown(connector: Connector, seat: Seat, message: str, delay_s: int = 60) 
                         ">/dev/null 2>&1 || sudo -n systemctl poweroff", timeout=15)
         except (OSError, EOFError):
             pass
+
+
+# ------------------------------------------------------------------ the power actions
+ACTIONS = ("reboot", "shutdown", "wake")
+SHUTDOWN_WARNING = ("The class is over: please save your work, this computer shuts down in "
+                    "one minute.")
+
+
+@dataclass(frozen=True)
+class SeatPower:
+    seat: str
+    action: str
+    outcome: str  # ok, failed, skipped
+    seconds: float
+    reason: str = ""
+
+
+def power(room: Room, seats: list[Seat], action: str, on_result=None,
+          connector: Connector | None = None, warning: str | None = None) -> list[SeatPower]:
+    """Reboot, shut down (students warned first: `warning`, else SHUTDOWN_WARNING in the
+    user's language) or wake seats: the power action of every front end. Each seat gets a
+    result (a seat that cannot be reached is failed with why; the others go on), each
+    result goes to the audit log, and on_result(result) hears of it as it comes."""
+    from labctl.core import audit
+    from labctl.i18n import _
+    if action not in ACTIONS:
+        raise ValueError(f"unknown power action {action!r}: one of {', '.join(ACTIONS)}")
+    connector = connector or Connector.for_room(room)
+    start = time.monotonic()
+
+    def done(seat: Seat, outcome: str, reason: str) -> SeatPower:
+        result = SeatPower(seat.name, action, outcome, time.monotonic() - start, reason)
+        audit.record_event(room.name, action, seat.name, outcome, reason)
+        if on_result:
+            on_result(result)
+        return result
+
+    if action == "wake":
+        wake(room, seats)
+        return [done(s, "ok", f"magic packet for {s.mac} sent to "
+                              f"{room.subnet.broadcast_address}") for s in seats]
+
+    def one(seat: Seat) -> SeatPower:
+        if not seat.is_linux:
+            return done(seat, "skipped", "a Windows seat: not over SSH (its WinRM connection "
+                                         "is Ansible's; restart it from Windows for now)")
+        try:
+            if action == "reboot":
+                reboot(connector, seat)
+            else:
+                shutdown(connector, seat, warning or _(SHUTDOWN_WARNING))
+        except LabError as exc:
+            return done(seat, "failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one seat's fault is that seat's result
+            return done(seat, "failed", f"{type(exc).__name__}: {exc}")
+        return done(seat, "ok", "rebooting" if action == "reboot" else "powers off in one "
+                                "minute; the students were warned")
+
+    with ThreadPoolExecutor(max_workers=max(1, min(32, len(seats)))) as pool:
+        return list(pool.map(one, seats))

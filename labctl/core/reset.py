@@ -224,3 +224,49 @@ def set_maintenance(room: Room, seats: list[Seat], on: bool) -> list[SeatReset]:
             results.append(SeatReset(seat.name, seat.reset_method, "skipped", 0.0,
                                      "no write filter: nothing to thaw"))
     return results
+
+
+LOADER = "sudo -n python3 /var/lib/lab-coursedata/coursedata_load.py"
+
+
+def restore_course_databases(room: Room, seats: list[Seat], on_result=None,
+                             connector: Connector | None = None) -> list[SeatReset]:
+    """Each student's course database (<student>_shop) made again from the seat's own
+    template, then verified: its checksum must equal the template's. The course-data
+    restore of every front end (a lighter reset: homes, jobs and sessions are left alone);
+    each seat's result goes to the audit log as 'coursedata restore'."""
+    connector = connector or Connector.for_room(room)
+    start = time.monotonic()
+
+    def one(seat: Seat) -> SeatReset:
+        students = [s["name"] for s in seat.vars.get("lab_common_students", [])]
+        if not seat.is_linux or not students:
+            return SeatReset(seat.name, "coursedata", "skipped", 0.0,
+                             "no students' databases here" if seat.is_linux else
+                             "a Windows seat: not over SSH")
+        try:
+            with connector.session(seat) as client:
+                want = run(client, f"{LOADER} checksum shop_template", timeout=120)
+                if not want.ok:
+                    raise LabError(f"the template shop_template cannot be read: "
+                                   f"{want.stderr.strip()[-200:]} (run terminals.yml)")
+                wrong = []
+                for student in students:  # names checked at validation (STUDENT_RE)
+                    out = run(client, f"{LOADER} clone shop_template {student}_shop", timeout=300)
+                    got = json.loads(out.stdout).get("checksum") if out.ok else None
+                    if got != json.loads(want.stdout):
+                        wrong.append(f"{student}_shop" + ("" if out.ok else
+                                                          f" ({out.stderr.strip()[-200:]})"))
+            if wrong:
+                return SeatReset(seat.name, "coursedata", "failed", time.monotonic() - start,
+                                 "not equal to the template after the copy: " + ", ".join(wrong))
+            return SeatReset(seat.name, "coursedata", "ok", time.monotonic() - start,
+                             "verified: " + ", ".join(f"{s}_shop" for s in students)
+                             + " equal to shop_template")
+        except (LabError, OSError, EOFError, paramiko.SSHException, ValueError) as exc:
+            return SeatReset(seat.name, "coursedata", "failed", time.monotonic() - start,
+                             f"{type(exc).__name__}: {exc}" if not isinstance(exc, LabError)
+                             else str(exc))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(32, len(seats)))) as pool:
+        return [_done(room, r, on_result, "coursedata restore") for r in pool.map(one, seats)]

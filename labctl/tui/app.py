@@ -9,7 +9,6 @@ a notification and a line in the log, and the seats it concerned leave their bus
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -21,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, RichLog, Static
 from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
 
-from labctl.core import audit, power, status
+from labctl.core import power, status
 from labctl.core.health import Health
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector
@@ -316,30 +315,9 @@ class LabConsole(App):
     def run_power(self, seats: list[Seat], action: str) -> None:
         busy = {"reboot": "rebooting", "shutdown": "shutting down", "wake": "waking"}[action]
         self.news(seats, busy)
-        if action == "wake":
-            power.wake(self.room, seats)
-            for seat in seats:
-                audit.record_event(self.room.name, "wake", seat.name, "ok", seat.mac)
-            self.news(seats, "", _("woke {names}", names=", ".join(s.name for s in seats)))
-            return
-
-        def one(seat: Seat) -> None:
-            try:
-                if action == "reboot":
-                    power.reboot(self.connector, seat)
-                else:
-                    power.shutdown(self.connector, seat, _(
-                        "The class is over: please save your work, this computer shuts down "
-                        "in one minute."))
-                outcome, detail = "ok", ""
-            except Exception as exc:  # noqa: BLE001 - one seat's fault is that seat's result
-                outcome, detail = "failed", str(exc)
-            audit.record_event(self.room.name, action, seat.name, outcome, detail)
-            self.news([seat], "", _("{seat}: {outcome} {detail}", seat=seat.name,
-                                    outcome=_(outcome), detail=f"{_(action)} {detail}"))
-
-        with ThreadPoolExecutor(max_workers=min(32, len(seats) or 1)) as pool:
-            list(pool.map(one, seats))
+        power.power(self.room, seats, action, connector=self.connector, on_result=lambda r: self.news(
+            [r.seat], "", _("{seat}: {outcome} {detail}", seat=r.seat, outcome=_(r.outcome),
+                            detail=f"{_(action)} {r.reason}")))
 
     def action_check(self) -> None:
         self.run_check(self.targets() if self.selected else list(self.room.seats))

@@ -152,6 +152,10 @@ def test_coursedata_reset_restores_a_students_database(provisioned, connector, c
     assert main(["coursedata", "reset", "-i", str(INVENTORY), "--seats", "it01,it02"]) == 0
     assert "2 of 2 terminals reset" in capsys.readouterr().out
     assert ssh(connector, seat, sums.format("student_shop")).stdout == template
+    from labctl.core import audit
+    event = audit.events(vroom.room.name, "it01", limit=1)[0]
+    assert (event.action, event.outcome) == ("coursedata restore", "ok")
+    assert "student_shop equal to shop_template" in event.detail
 
 
 def test_site_yml_run_as_awx_runs_it_plain_ansible_changes_nothing(provisioned, tmp_path,
@@ -179,8 +183,9 @@ def test_site_yml_run_as_awx_runs_it_plain_ansible_changes_nothing(provisioned, 
     copy_inventory(pdd / "inventory" / "room")
     (pdd / "env").mkdir()
     (pdd / "env" / "extravars").write_text(yaml.safe_dump({"lab_awx_job": "site"}))
-    (pdd / "env" / "envvars").write_text(yaml.safe_dump(
-        {"ANSIBLE_VAULT_PASSWORD_FILE": str(paths.vault_password_file(INVENTORY))}))
+    (pdd / "env" / "envvars").write_text(yaml.safe_dump(  # docs/campus.md: the job's environment
+        {"ANSIBLE_VAULT_PASSWORD_FILE": str(paths.vault_password_file(INVENTORY)),
+         "ANSIBLE_HOST_KEY_CHECKING": "True"}))
     for name in [k for k in os.environ if k.startswith("ANSIBLE_")]:
         monkeypatch.delenv(name)  # nothing of labctl's own environment
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")

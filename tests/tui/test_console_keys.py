@@ -6,7 +6,7 @@ it found it."""
 from labctl.core import audit
 
 from tests.tui.test_console import SIZE, console, log_text, until
-from tests.vroom import ssh, wait_for
+from tests.vroom import answers, ssh, wait_for
 
 
 def confirm_screen(app) -> bool:
@@ -98,13 +98,8 @@ async def test_b_reboots_the_seat_under_the_cursor(provisioned, connector):
             assert await until(pilot, lambda: "it03: ok" in log_text(app), 60), log_text(app)
     finally:
         pool.close()
-
-    def rebooted() -> bool:
-        try:
-            return ssh(connector, it03, "test ! -e /run/before-reboot").ok
-        except Exception:  # noqa: BLE001 - still going down or coming up
-            return False
-    assert wait_for(rebooted, 120), "it03 did not reboot"
+    assert wait_for(lambda: answers(connector, it03, "test ! -e /run/before-reboot"), 120), \
+        "it03 did not reboot"
     assert audit.events(room.name, "it03", limit=1)[0].action == "reboot"
 
 
