@@ -28,7 +28,8 @@ DRIFT = [
     ("itsrv", "sudo mysql -e 'DROP DATABASE shop'", "LAB-SRV-06"),
     ("itsrv", "sudo ln -sf /usr/share/zoneinfo/UTC /etc/localtime", "LAB-TIME-01"),
     # every other Linux control, each broken on one seat (LAB-ACC-01, the admin's sudo, is
-    # not: provisioning repairs through that sudo; LAB-REACH-01 is the dead-seat test's)
+    # broken alone below: provisioning repairs through that sudo; LAB-REACH-01 is the
+    # dead-seat test's)
     ("it01", "sudo usermod -p drifted labadmin", "LAB-SSH-01"),
     ("it01", "sudo rm /etc/ansible/facts.d/lab_browsers.fact", "LAB-WEB-04"),
     ("it02", "sudo mysql -e \"SET PASSWORD FOR 'student'@'localhost' = PASSWORD('drifted-pw')\"",
@@ -143,6 +144,26 @@ def test_drift_fails_exactly_its_control_on_exactly_its_seat_and_provisioning_re
     finally:
         if not repaired:  # whatever failed above, the next test finds the room as provisioned
             run_playbook(INVENTORY, "site.yml")
+
+
+def test_the_admins_sudo_gone_fails_its_control(provisioned, capsys):
+    """LAB-ACC-01, the one Linux control without a drift above: the admin's sudo rule is
+    moved aside through the seat's disk on this machine (the admin could not put it back
+    over SSH), the check fails LAB-ACC-01 on that seat (and the controls that read root's
+    files through sudo with it), and the rule is put back the same way."""
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it02")
+    rule = vroom.seat_dir(seat) / "root/etc/sudoers.d/labctl-admin"
+    aside = rule.with_name(".labctl-admin.test")
+    rule.rename(aside)
+    try:
+        rc, report = check("--limit", "it02", capsys=capsys)
+    finally:
+        aside.rename(rule)
+    assert rc == 1 and ("it02", "LAB-ACC-01") in failures(report), failures(report)
+    assert {s for s, _ in failures(report)} == {"it02"}
+    rc, report = check("--limit", "it02", capsys=capsys)
+    assert rc == 0 and failures(report) == set()
 
 
 def test_a_dead_seat_is_reported_and_the_others_are_checked(provisioned, capsys):
