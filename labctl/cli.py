@@ -278,6 +278,40 @@ def cmd_power(args) -> int:
     return 0 if ok else 1
 
 
+def cmd_projector(args) -> int:
+    """The room's projectors (core.projector): status, or an action on each of them."""
+    from labctl.core import projector
+    room = _room(args)
+    names = args.name.split(",") if args.name else None
+    if args.action == "status":
+        states = projector.status(room, names, timeout=args.timeout)
+        if args.json:
+            print(json.dumps({"room": room.name, "ok": all(s.outcome == "ok" for s in states),
+                              "projectors": [vars(s) for s in states]}, ensure_ascii=False))
+        for s in states if not args.json else []:
+            if s.outcome != "ok":
+                print(f"✘ {s.name:8} {s.address:15} {_('failed')}: {s.reason}")
+                continue
+            print(f"{'!' if s.alarms else '✔'} {s.name:8} {s.address:15} {_(s.power)} "
+                  + (f"{s.input} " if s.input else "") + ("muted " if s.muted else "")
+                  + _("lamp {hours} h", hours="/".join(map(str, s.lamp_hours)) or "-")
+                  + (f"  {', '.join(s.alarms)}" if s.alarms else ""))
+        if not states:
+            print(_("room {room} has no projector (lab_projectors)", room=room.name))
+        return 0 if all(s.outcome == "ok" and not s.alarms for s in states) else 1
+    results = projector.act(room, args.action, args.value, names, timeout=args.timeout)
+    if args.json:
+        print(json.dumps({"room": room.name, "action": args.action,
+                          "ok": all(r.outcome == "ok" for r in results),
+                          "projectors": [{"name": r.name, "address": r.address,
+                                          "outcome": r.outcome, "reason": r.reason}
+                                         for r in results]}, ensure_ascii=False))
+    for r in results if not args.json else []:
+        print(f"{'✔' if r.outcome == 'ok' else '✘'} {r.name:8} {r.address:15} {_(r.outcome)} "
+              f"{r.reason}")
+    return 0 if all(r.outcome == "ok" for r in results) else 1
+
+
 def _when(text: str | None, option: str) -> float | None:
     """Epoch seconds from YYYY-MM-DD[THH:MM] (local time) or Nd / Nh (ago)."""
     import datetime as dt
@@ -615,6 +649,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--yes", action="store_true", help="do not ask first")
         p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
         p.set_defaults(func=cmd_power)
+
+    p = sub.add_parser("projector", help="the room's projectors (PJLink): status, on, off, input")
+    p.add_argument("action", choices=["status", "on", "off", "input", "mute", "unmute"])
+    p.add_argument("value", nargs="?", help="input: rgb1, rgb2, video1, hdmi1, hdmi2, network")
+    _inventory_arg(p)
+    p.add_argument("--name", help="comma-separated projector names (default: all)")
+    p.add_argument("--timeout", type=float, default=3.0, help="seconds a projector may take")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+    p.set_defaults(func=cmd_projector)
 
     p = sub.add_parser("reset", help="reset the students' terminals, verified")
     _inventory_arg(p)

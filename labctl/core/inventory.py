@@ -733,4 +733,7 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
                 and not any(part in ("", ".", "..") for part in path.split("/"))):
             out.append(("lab_reset_skel_files", f"{path!r} is not a path inside a home",
                         "give a relative path without '..', e.g. Desktop/readme.txt"))
+    from labctl.core.projector import problems as projector_problems
+    out += [("lab_projectors", message, fix)
+            for message, fix in projector_problems(hv.get("lab_projectors"))]
     return out

@@ -30,7 +30,8 @@ from labctl.tui.widgets import DetailPane, RoomMap, SeatTile
 
 HISTORY = 30
 ACTIONS = {"run_reset": "reset", "run_power": "power", "run_check": "check",
-           "run_provision": "provisioning"}  # a worker's name -> what the teacher calls it
+           "run_provision": "provisioning", "run_projector": "projector"}
+PROJECTOR_EVERY = 5  # sweeps between two readings of the projectors' state  # a worker's name -> what the teacher calls it
 
 
 @dataclass
@@ -38,6 +39,11 @@ class Swept(Message):
     healths: dict[str, Health]
     powered: dict[str, bool] | None
     views: list = None  # status.SeatView, built in the worker (it reads the audit store)
+
+
+@dataclass
+class ProjectorsSeen(Message):
+    states: list  # core.projector.ProjectorState
 
 
 @dataclass
@@ -66,6 +72,7 @@ class LabConsole(App):
         Binding("w", "wake", _("Wake")),
         Binding("c", "check", _("Check")),
         Binding("p", "provision", _("Provision")),
+        Binding("o", "projector", _("Projector")),
         Binding("space", "toggle_select", _("Select")),
         Binding("l", "log", _("Log")),
         Binding("question_mark", "help", _("Help")),
@@ -91,6 +98,7 @@ class LabConsole(App):
         self.sweeps = 0
         self.last_sweep_error = ""
         self.working: dict = {}  # a running action's worker -> the seats it made busy
+        self.projectors: list = []  # their last state (core.projector.ProjectorState)
 
     # ------------------------------------------------------------ layout
     def compose(self):
@@ -119,6 +127,9 @@ class LabConsole(App):
             healths = self.sweep()
             powered = self.power_state()
             views = status.views(self.room, healths, powered, dict(self.busy))  # reads SQLite here
+            if self.room.vars.get("lab_projectors") and self.sweeps % PROJECTOR_EVERY == 0:
+                from labctl.core import projector
+                self.post_message(ProjectorsSeen(projector.status(self.room, timeout=2.0)))
         except Exception as exc:  # noqa: BLE001 - shown, and the next sweep is scheduled
             self.post_message(SweepFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -163,6 +174,22 @@ class LabConsole(App):
                     "the host's"))
         finally:
             self.set_timer(self.interval, self.poll)
+
+    @on(ProjectorsSeen)
+    def show_projectors(self, message: ProjectorsSeen) -> None:
+        """The front of the room: each projector's power, input, lamp and alarms."""
+        self.projectors = message.states
+        parts = []
+        for p in message.states:
+            if p.outcome != "ok":
+                parts.append(f"{p.name}: {_('unreachable')}")
+                continue
+            parts.append(f"{p.name}: {_(p.power)}" + (f" {p.input}" if p.input else "")
+                         + (" " + _("lamp {hours} h", hours="/".join(map(str, p.lamp_hours)))
+                            if p.lamp_hours else "")
+                         + (f" ⚠ {', '.join(p.alarms)}" if p.alarms else ""))
+        self.query_one("#front", Static).update(Text(
+            "▼ " + _("front: teacher desk") + " · " + " · ".join(parts) + " ▼"))
 
     # ------------------------------------------------------------ failures
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -360,6 +387,24 @@ class LabConsole(App):
             return
         self.news(seats, "", _("provisioning finished: {changed} change(s), failed on {failed}",
                                changed=result.changed, failed=", ".join(result.failed_hosts) or "-"))
+
+    def action_projector(self) -> None:
+        if not self.room.vars.get("lab_projectors"):
+            self.notify(_("room {room} has no projector (lab_projectors)", room=self.room.name))
+            return
+        on = not any(p.outcome == "ok" and p.power in ("on", "warming")
+                     for p in self.projectors)
+        question = _("Switch the projector on?") if on else _("Switch the projector off?")
+        self.push_screen(ConfirmScreen(question),
+                         lambda yes: yes and self.run_projector("on" if on else "off"))
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_projector(self, action: str) -> None:
+        from labctl.core import projector
+        for r in projector.act(self.room, action, timeout=2.0):
+            self.news([], "", _("{seat}: {outcome} {detail}", seat=r.name, outcome=_(r.outcome),
+                               detail=r.reason))
+        self.post_message(ProjectorsSeen(projector.status(self.room, timeout=2.0)))
 
     def action_log(self) -> None:
         self.push_screen(LogScreen(self.room.name))

@@ -43,6 +43,7 @@ class HelpScreen(ModalScreen[None]):
              "A: reset the whole room",
              "b: reboot   s: shut down (students warned first)   w: wake (Wake-on-LAN)",
              "c: run the compliance check   p: run the provisioning playbook",
+             "o: switch the projector on or off",
              "l: audit log   ?: this help   q: quit")
 
     def compose(self):
