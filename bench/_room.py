@@ -31,11 +31,13 @@ def cpu_now() -> tuple[float, float]:
 
 
 def cpu_split(before: tuple[float, float], wall: float, per: int, unit: str,
-              seats: int | None = None) -> str:
+              seats: int | None = None, parallel: bool = True) -> str:
     """Where the CPU went since `before` (from cpu_now()), in all and per `unit` (`per` of
     them), and what a real room would take: there every seat has its own CPU, so the seats'
     share runs in parallel (one seat's CPU; `seats` of them, if the unit is not a seat)
-    while the admin host's share is limited by its own cores (this machine's count)."""
+    while the admin host's share is limited by its own cores (this machine's count). A run
+    that takes the seats one after another (parallel=False) gets no projection: its seats'
+    shares add up there too."""
     machine, own = (b - a for a, b in zip(before, cpu_now()))
     seats_cpu = machine - own
     cores = os.cpu_count() or 1
@@ -44,8 +46,10 @@ def cpu_split(before: tuple[float, float], wall: float, per: int, unit: str,
     return (f"CPU: admin host {own:.1f} s ({1000 * own / max(per, 1):.0f} ms a {unit}), seats "
             f"{seats_cpu:.1f} s ({1000 * seats_cpu / max(per, 1):.0f} ms a {unit}); "
             f"{machine / wall:.1f} of {cores} cores busy\n"
-            f"    a real room (each seat its own CPU, the admin host these {cores} cores): "
-            f"~{real:.1f} s = max(admin host CPU / {cores} cores, one seat's CPU {one_seat:.1f} s)")
+            + (f"    a real room (each seat its own CPU, the admin host these {cores} cores): "
+               f"~{real:.1f} s = max(admin host CPU / {cores} cores, one seat's CPU "
+               f"{one_seat:.1f} s)" if parallel else
+               "    a real room: no projection (the seats are taken one after another)"))
 
 
 def provisioned_room(n: int, reuse: bool = False):

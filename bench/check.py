@@ -29,7 +29,8 @@ def measure(room, vroom, n: int, args) -> None:
         figures[name] = time.monotonic() - t0
         print(f"  {name:28} {figures[name]:6.1f} s  {len(report.results)} results, "
               f"{len(report.failures)} failed, {len(room.seats)} seats\n"
-              f"    {cpu_split(cpu0, figures[name], len(room.seats), 'seat')}", flush=True)
+              f"    {cpu_split(cpu0, figures[name], len(room.seats), 'seat', parallel=workers != 1)}",
+              flush=True)
         costs: dict[str, float] = {}
         for r in report.results:
             costs[r.control] = costs.get(r.control, 0.0) + r.seconds

@@ -15,6 +15,7 @@ action's result goes to the audit log ("projector on", "projector input", ...).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -75,8 +76,20 @@ def problems(value) -> list[tuple[str, str]]:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _password(inventory: str, host: str) -> str | None:
+    """The room's projector password, read from its vault when first needed (the room
+    model itself holds no secret)."""
+    from labctl.core.inventory import render_vars
+    value = render_vars(inventory, [host], ["vault_lab_projector_password"]).get(host, {})
+    return str(value["vault_lab_projector_password"]) if value.get(
+        "vault_lab_projector_password") else None
+
+
 def projectors(room: Room) -> list[Projector]:
-    password = room.vars.get("vault_lab_projector_password") or None
+    if not room.vars.get("lab_projectors"):
+        return []
+    password = _password(str(room.inventory), room.seats[0].name)
     return [Projector(p["name"], str(p["address"]), int(p.get("port", 4352)), password)
             for p in room.vars.get("lab_projectors") or []]
 
