@@ -176,11 +176,16 @@ def cmd_console(args) -> int:
 
 
 def _chosen(room, args) -> list:
-    """The terminals --seats, --row or --all (the default) name."""
-    if args.all or not (args.seats or args.row):
-        return list(room.terminals)
-    return room.select(args.seats.split(",") if args.seats else None, row=args.row,
-                       terminals_only=True)
+    """The terminals --seats, --row or --all (the default) name; none is refused (exit 2)."""
+    from labctl.core.errors import NoSeatChosen
+    seats_, row = getattr(args, "seats", None), getattr(args, "row", None)
+    if getattr(args, "all", False) or not (seats_ or row):
+        chosen = list(room.terminals)
+    else:
+        chosen = room.select(seats_.split(",") if seats_ else None, row=row, terminals_only=True)
+    if not chosen:
+        raise NoSeatChosen("no terminal matches")
+    return chosen
 
 
 def cmd_reset(args) -> int:
@@ -188,9 +193,6 @@ def cmd_reset(args) -> int:
     from labctl.core.timetable import class_over, room_now
     room = _room(args)
     seats = _chosen(room, args)
-    if not seats:
-        print("labctl: no terminal matches", file=sys.stderr)
-        return 2
     if args.maintenance:
         from labctl.core.reset import set_maintenance
         results = set_maintenance(room, seats, args.maintenance == "on")
@@ -248,9 +250,6 @@ def cmd_power(args) -> int:
     from labctl.core import power
     room = _room(args)
     seats = _chosen(room, args)
-    if not seats:
-        print("labctl: no terminal matches", file=sys.stderr)
-        return 2
     names = ", ".join(s.name for s in seats) if len(seats) <= 6 else _("{n} seat(s)", n=len(seats))
     if args.command != "wake" and not args.yes:
         if args.json or not sys.stdin.isatty():
@@ -488,10 +487,7 @@ def _coursedata_reset(args) -> int:
     """Restore each student's course database on the chosen terminals (core.reset)."""
     from labctl.core.reset import restore_course_databases
     room = _room(args)
-    seats = room.select(args.seats.split(",") if args.seats else None, terminals_only=True)
-    if not seats:
-        print("labctl: no terminal matches", file=sys.stderr)
-        return 2
+    seats = _chosen(room, args)
     results = restore_course_databases(room, seats, on_result=lambda r: print(
         f"{'✔' if r.outcome == 'ok' else '-' if r.outcome == 'skipped' else '✘'} {r.seat:10} "
         f"{_(r.outcome):8} {r.reason}", flush=True))

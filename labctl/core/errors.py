@@ -82,3 +82,9 @@ class NotConfirmed(LabError):
     """An action that needs a yes was not given one (no terminal to ask, or --json)."""
 
     exit_code = 2
+
+
+class NoSeatChosen(LabError):
+    """The seats a command was given (--seats, --row) name no terminal of the room."""
+
+    exit_code = 2

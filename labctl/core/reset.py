@@ -250,11 +250,11 @@ def restore_course_databases(room: Room, seats: list[Seat], on_result=None,
                 if not want.ok:
                     raise LabError(f"the template shop_template cannot be read: "
                                    f"{want.stderr.strip()[-200:]} (run terminals.yml)")
-                wrong = []
+                template, wrong = json.loads(want.stdout), []
                 for student in students:  # names checked at validation (STUDENT_RE)
                     out = run(client, f"{LOADER} clone shop_template {student}_shop", timeout=300)
                     got = json.loads(out.stdout).get("checksum") if out.ok else None
-                    if got != json.loads(want.stdout):
+                    if got != template:
                         wrong.append(f"{student}_shop" + ("" if out.ok else
                                                           f" ({out.stderr.strip()[-200:]})"))
             if wrong:

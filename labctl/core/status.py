@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from labctl.core import audit
-from labctl.core.health import Health, full
+from labctl.core.health import Health, full, fullest, human_uptime
 from labctl.core.room import Room, Seat
 
 STATES = ("online", "offline", "unreachable", "resetting", "non-compliant", "student")
@@ -77,7 +77,6 @@ COLUMNS = ("seat", "where", "state", "cpu%", "mem%", "disk%", "user", "up", "res
 def cells(view: SeatView) -> list[str]:
     """A seat's row of the status table, in COLUMNS' order (the state still in English:
     the front end translates it with the labels)."""
-    from labctl.core.health import fullest, human_uptime
     h = view.health
     fig = lambda x: "-" if x is None else f"{x:.0f}"  # noqa: E731
     worst = fullest(h)

@@ -131,7 +131,7 @@ async def test_the_console_shows_the_projectors_at_the_front_and_o_switches_them
     """What the teacher sees: each projector's state in the front strip (a hung one and a
     missing one as unreachable, a lamp error flagged), and `o` switching them on and off."""
     from labctl.core.inventory import load_room
-    from tests.tui.test_console import SIZE, console, log_text, until
+    from tests.tui.test_console import SIZE, asked, console, log_text, until
     inv, _ = room_with_projectors
     room = load_room(inv)
     app, pool = console(room)
@@ -141,15 +141,11 @@ async def test_the_console_shows_the_projectors_at_the_front_and_o_switches_them
             assert await until(pilot, lambda: "pj1: off" in front(), 60), front()
             assert "pj2: unreachable" in front() and "pj4: unreachable" in front()
             assert "lamp: error" in front() and "4021" in front()
-            await pilot.press("o")
-            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", 5)
-            assert str(app.screen.question) == "Switch the projector on?"
+            assert await asked(pilot, app, "o") == "Switch the projector on?"
             await pilot.press("y")
             assert await until(pilot, lambda: "pj1: on" in front(), 30), front()
             assert "pj1: ok on" in log_text(app) and "pj2: failed" in log_text(app)
-            await pilot.press("o")
-            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", 5)
-            assert str(app.screen.question) == "Switch the projector off?"
+            assert await asked(pilot, app, "o") == "Switch the projector off?"
             await pilot.press("y")
             assert await until(pilot, lambda: "pj1: off" in front(), 30), front()
     finally:

@@ -22,6 +22,20 @@ async def until(pilot, predicate, timeout=30.0):
     return False
 
 
+def confirming(app) -> bool:
+    return app.screen.__class__.__name__ == "ConfirmScreen"
+
+
+async def asked(pilot, app, *keys, seat: str | None = None) -> str:
+    """Pick `seat` with the mouse (if given), press `keys`, and return the question the
+    console then asks (a confirmation must come within 5 s)."""
+    if seat:
+        await pilot.click(f"#seat-{seat}")
+    await pilot.press(*keys)
+    assert await until(pilot, lambda: confirming(app), 5), f"no question after {keys}"
+    return str(app.screen.question)
+
+
 def console(room, interval=1.0):
     pool = Pool(room, timeout=2.0)
     return LabConsole(room, pool.sweep, room_power(room), interval=interval), pool
@@ -39,8 +53,7 @@ async def test_select_a_seat_and_reset_it_with_the_keys(provisioned, connector):
                                and app.views["it02"].health.state == "online")
             await pilot.press("right")
             assert app.cursor == "it02"
-            await pilot.press("r")
-            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", 5)
+            await asked(pilot, app, "r")
             await pilot.press("y")
             assert await until(pilot, lambda: app.busy.get("it02") == "reset", 5), "no progress shown"
             assert await until(pilot, lambda: "it02" not in app.busy, 120)
@@ -217,11 +230,9 @@ async def test_a_reset_with_a_student_logged_in_asks_again_then_forces(provision
             assert await until(pilot, lambda: app.views.get("it03") is not None)
             await pilot.click("#seat-it03")  # the teacher picks the seat with the mouse
             assert await until(pilot, lambda: app.cursor == "it03", 5)
-            await pilot.press("r")
-            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen", 5)
+            await asked(pilot, app, "r")
             await pilot.press("y")
-            assert await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen"
-                               and "still logged in on it03" in str(app.screen.question), 60), \
+            assert await until(pilot, lambda: confirming(app) and "still logged in on it03" in str(app.screen.question), 60), \
                 log_text(app)
             assert "it03: refused" in log_text(app)
             await pilot.press("y")

@@ -5,12 +5,8 @@ it found it."""
 
 from labctl.core import audit
 
-from tests.tui.test_console import SIZE, console, log_text, until
+from tests.tui.test_console import SIZE, asked, confirming, console, log_text, until
 from tests.vroom import answers, ssh, wait_for
-
-
-def confirm_screen(app) -> bool:
-    return app.screen.__class__.__name__ == "ConfirmScreen"
 
 
 async def test_space_selects_seats_and_c_checks_exactly_them(provisioned):
@@ -44,9 +40,7 @@ async def test_capital_r_resets_the_cursors_row_and_nothing_else(provisioned, co
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert await until(pilot, lambda: app.sweeps >= 1)
-            await pilot.press("R")                  # the cursor is on it01: row 1
-            assert await until(pilot, lambda: confirm_screen(app), 5)
-            assert str(app.screen.question) == "Reset row 1?"
+            assert await asked(pilot, app, "R") == "Reset row 1?"  # the cursor is on it01
             await pilot.press("y")
             assert await until(pilot, lambda: "it01: ok" in log_text(app)
                                and "it02: ok" in log_text(app), 180), log_text(app)
@@ -69,11 +63,9 @@ async def test_capital_a_asks_about_the_whole_room_and_no_changes_nothing(provis
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert await until(pilot, lambda: app.sweeps >= 1)
-            await pilot.press("A")
-            assert await until(pilot, lambda: confirm_screen(app), 5)
-            assert str(app.screen.question) == "Reset the whole room?"
+            assert await asked(pilot, app, "A") == "Reset the whole room?"
             await pilot.press("n")
-            assert await until(pilot, lambda: not confirm_screen(app), 5)
+            assert await until(pilot, lambda: not confirming(app), 5)
             await pilot.pause(1.0)
             assert not app.busy and not app.working
     finally:
@@ -90,10 +82,7 @@ async def test_b_reboots_the_seat_under_the_cursor(provisioned, connector):
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert await until(pilot, lambda: app.sweeps >= 1)
-            await pilot.click("#seat-it03")
-            await pilot.press("b")
-            assert await until(pilot, lambda: confirm_screen(app), 5)
-            assert str(app.screen.question) == "Reboot it03?"
+            assert await asked(pilot, app, "b", seat="it03") == "Reboot it03?"
             await pilot.press("y")
             assert await until(pilot, lambda: "it03: ok" in log_text(app), 60), log_text(app)
     finally:
@@ -115,10 +104,7 @@ async def test_s_warns_the_students_and_schedules_the_power_off(provisioned, con
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert await until(pilot, lambda: app.sweeps >= 1)
-            await pilot.click("#seat-it02")
-            await pilot.press("s")
-            assert await until(pilot, lambda: confirm_screen(app), 5)
-            assert "Students get a warning first" in str(app.screen.question)
+            assert "Students get a warning first" in await asked(pilot, app, "s", seat="it02")
             await pilot.press("y")
             assert await until(pilot, lambda: "it02: ok" in log_text(app), 60), log_text(app)
         scheduled = run(kept, "cat /run/systemd/shutdown/scheduled").stdout
@@ -140,10 +126,8 @@ async def test_p_provisions_the_selection_and_shows_each_task(provisioned):
     try:
         async with app.run_test(size=SIZE) as pilot:
             assert await until(pilot, lambda: app.sweeps >= 1)
-            await pilot.click("#seat-it04")
-            await pilot.press("space", "p")
-            assert await until(pilot, lambda: confirm_screen(app), 5)
-            assert str(app.screen.question) == "Provision it04 with site.yml?"
+            assert await asked(pilot, app, "space", "p", seat="it04") == \
+                "Provision it04 with site.yml?"
             await pilot.press("y")
 
             def finished() -> bool:
