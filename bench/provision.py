@@ -35,12 +35,11 @@ from labctl.core.playbook import run_playbook
 STOCK_CFG = f"""[defaults]
 roles_path = {paths.PROJECT / 'roles'}
 host_key_checking = True
-private_key_file = {paths.ADMIN_KEY}
 vault_password_file = {paths.PROJECT / 'inventory/demo.vault-pass'}
 force_handlers = True
 
 [ssh_connection]
-ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile={paths.KNOWN_HOSTS} -o StrictHostKeyChecking=yes
+ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=yes
 """
 
 

@@ -331,12 +331,16 @@ def _when(text: str | None, option: str) -> float | None:
 def cmd_room(args) -> int:
     from labctl.core.roominit import init_room
     out = Path(args.out or paths.PROJECT / "inventory" / args.name)
-    init_room(args.name, Path(args.seats), args.subnet, out, args.switch_family, args.timezone)
+    init_room(args.name, Path(args.seats), args.subnet, out, args.switch_family, args.timezone,
+              Path(args.state_dir) if args.state_dir else None)
     room = _room(argparse.Namespace(inventory=str(out)))
     print(_("room {room}: {terminals} terminals, {servers} server(s) written to {path}; its "
             "vault password is in {secret} (root only): keep a copy somewhere safe",
             room=room.name, terminals=len(room.terminals), servers=len(room.servers),
             path=out, secret=paths.vault_password_file(out)))
+    print(_("its admin key is {key} and its known_hosts {known} (root only); next: "
+            "`labctl enroll -i {path} --all` (docs/real-room.md)", key=room.state.admin_key,
+            known=room.state.known_hosts, path=out))
     return 0
 
 
@@ -372,7 +376,8 @@ def cmd_hostkey(args) -> int:
     if args.action == "show":
         print(_("{seat} offers {new}; recorded: {old}", seat=seat.name,
                 new=hostkeys.fingerprint(hostkeys.offered(seat)),
-                old=", ".join(hostkeys.fingerprint(k) for k in hostkeys.recorded(seat)) or "-"))
+                old=", ".join(hostkeys.fingerprint(k) for k in hostkeys.recorded(seat, room.state.known_hosts))
+                                 or "-"))
         return 0
 
     def confirm(seat, old, new) -> bool:
@@ -677,6 +682,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--switch-family", default="cisco_ios",
                    choices=["cisco_ios", "huawei_vrp", "h3c_comware"])
     q.add_argument("--timezone", default="Asia/Shanghai")
+    q.add_argument("--state-dir", metavar="DIR",
+                   help="the room's admin key, known_hosts and fact cache, root's alone "
+                        "(default /var/lib/labctl/rooms/NAME)")
     p.set_defaults(func=cmd_room)
 
     p = sub.add_parser("audit", help="list or export the audit log (every action, by whom)")

@@ -28,6 +28,10 @@ ZH_CN = {
     "password is in {secret} (root only): keep a copy somewhere safe":
         "实训室 {room}：{terminals} 台终端、{servers} 台服务器，已写入 {path}；保险库密码在 {secret}"
         "（仅 root 可读）：请另存一份妥善保管",
+    "its admin key is {key} and its known_hosts {known} (root only); next: "
+    "`labctl enroll -i {path} --all` (docs/real-room.md)":
+        "管理密钥在 {key}，known_hosts 在 {known}（仅 root 可读）；下一步："
+        "`labctl enroll -i {path} --all`（docs/real-room.md）",
     "{action} of {names} not confirmed: add --yes": "{names} 的{action}未确认：请加 --yes",
     "{n} of {total} terminals reset": "已还原 {n}/{total} 台终端",
     "lamp {hours} h": "灯泡 {hours} 小时",

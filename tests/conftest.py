@@ -55,7 +55,7 @@ def provisioned(vroom):
 @pytest.fixture(scope="session")
 def connector(room):
     from labctl.core.ssh import Connector
-    return Connector(user=room.vars["ansible_user"])
+    return Connector.for_room(room)
 
 
 @pytest.fixture(autouse=True)

@@ -38,9 +38,9 @@ def open_student_session(connector, seat):
                                 f"/home/{connector.user}/.ssh/authorized_keys "
                                 "/home/student/.ssh/authorized_keys").ok
     client = paramiko.SSHClient()
-    client.load_host_keys(str(paths.KNOWN_HOSTS))
+    client.load_host_keys(str(connector.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(str(seat.ip), username="student", key_filename=str(paths.ADMIN_KEY),
+    client.connect(str(seat.ip), username="student", key_filename=str(connector.key_file),
                    allow_agent=False, look_for_keys=False, timeout=10)
     shell = client.invoke_shell()
     shell.send("echo 'my unsaved work' > ~/unsaved.txt\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import paramiko
 
-from labctl.core import audit, knownhosts, paths
+from labctl.core import audit, knownhosts
 from labctl.core.errors import ConnectError, LabError
 from labctl.core.room import Room, Seat
 
@@ -47,7 +47,7 @@ def offered(seat: Seat, timeout: float = 5.0) -> str:
         transport.close()
 
 
-def recorded(seat: Seat, known_hosts: Path = paths.KNOWN_HOSTS) -> list[str]:
+def recorded(seat: Seat, known_hosts: Path) -> list[str]:
     """The keys known_hosts holds for the seat (by address or name), as "type base64"."""
     return knownhosts.keys(known_hosts, {str(seat.ip), seat.name})
 
@@ -61,11 +61,11 @@ class KeyChange:
     detail: str = ""
 
 
-def accept(room: Room, seat: Seat, confirm, expect: str | None = None,
-           known_hosts: Path = paths.KNOWN_HOSTS) -> KeyChange:
+def accept(room: Room, seat: Seat, confirm, expect: str | None = None) -> KeyChange:
     """Record the key the seat offers in place of the recorded one, if the technician
     confirms: confirm(seat, old fingerprints, new fingerprint) -> bool, asked only when no
     expected fingerprint is given."""
+    known_hosts = room.state.known_hosts
     new_key = offered(seat)
     old = [fingerprint(k) for k in recorded(seat, known_hosts)]
     new = fingerprint(new_key)

@@ -480,6 +480,13 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
     if name and not ROOM_NAME_RE.match(name):
         bad(None, [], "lab_room_name", f"{name!r} is not a short room name",
             "use 1-11 lower-case letters, digits or '-', starting with a letter")
+    state_dir = room_vars.get("lab_state_dir")
+    if state_dir is not None:
+        problem = state_dir_problem(state_dir, source)
+        if problem:
+            bad(None, [], "lab_state_dir", problem,
+                "give an absolute directory on the admin host, outside the project, made of "
+                "letters, digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305")
     subnet = None
     if "lab_room_subnet" in room_vars:
         try:
@@ -649,6 +656,23 @@ def _names(value) -> list:
     if not isinstance(value, (list, tuple)):
         return [value]
     return [item.get("name") if isinstance(item, dict) else item for item in value]
+
+
+STATE_DIR_RE = re.compile(r"^(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$")
+
+
+def state_dir_problem(value, source: Path) -> str | None:
+    """Why a room's lab_state_dir cannot hold its secrets, or None. It names ssh's
+    UserKnownHostsFile and Ansible's key and fact cache, so it is a plain absolute path, and
+    it is not inside the project or the inventory (which are shared, e.g. through git)."""
+    if not isinstance(value, str) or not STATE_DIR_RE.match(value) or "/../" in value + "/":
+        return f"{value!r} is not a plain absolute directory"
+    where = Path(value)
+    inventory = source.resolve() if source.is_dir() or not source.exists() else source.resolve().parent
+    for tree in (paths.PROJECT, inventory):
+        if where == tree or tree in where.parents:
+            return f"{value!r} is inside {tree}, which is shared (the room's keys would be too)"
+    return None
 
 
 def value_problems(hv: dict) -> list[tuple[str, str, str]]:

@@ -1,4 +1,4 @@
-"""labctl's known_hosts file, shared with Ansible (ansible.cfg names the same path)."""
+"""A room's known_hosts file (paths.RoomState), shared with Ansible and testinfra."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import LabError, NoSuchSeat
+from labctl.core.inventory import load_room
 
 PLAYBOOKS = paths.PROJECT / "playbooks"
 
@@ -135,8 +136,9 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
     import ansible_runner
     path = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
     flags = (["--check"] if check else []) + (["--diff"] if diff else []) + (extra_args or [])
+    state = load_room(inventory).state  # the room's fact cache, key and known_hosts
     if os.geteuid() == 0:
-        paths.private(paths.STATE)  # where Ansible keeps its fact cache: root's alone
+        state.make()  # root's alone
     recap: dict[str, HostRecap] = {}
     failures: dict[str, str] = {}
     lines: list[str] = []
@@ -172,7 +174,7 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
                                           ("ok", "changed", "dark", "failures", "skipped")))
         return False  # nothing is written to disk: the events are read here, once
 
-    envvars = ansible_env(env, inventory)
+    envvars = ansible_env({**state.ansible_env(), **(env or {})}, inventory)
     # ansible-runner turns host key checking off unless the environment says otherwise (as
     # AWX does): labctl never lets it (docs/security.md)
     envvars["ANSIBLE_HOST_KEY_CHECKING"] = "True"
@@ -184,8 +186,9 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
             private_data_dir=private, project_dir=str(paths.PROJECT), playbook=str(path),
             inventory=str(Path(inventory).absolute()), limit=limit,
             cmdline=shlex.join(flags) if flags else None, envvars=envvars,
-            # the fact cache stays ansible.cfg's: runner's own lives in the private data
-            # directory, which goes with the run, and a run limited by tags needs the facts
+            # the fact cache is the room's (state.ansible_env): runner's own lives in the
+            # private data directory, which goes with the run, and a run limited by tags
+            # needs the facts
             fact_cache_type="ansible.cfg",
             event_handler=handle, quiet=True, rotate_artifacts=1,
             settings={"suppress_ansible_output": True, "pexpect_timeout": 1})

@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labctl.core import paths
 from labctl.core.errors import NoSuchSeat
 
 OS_FAMILIES = ("debian", "ubuntu", "windows")
@@ -57,6 +58,11 @@ class Room:
     virtual: bool
     seats: tuple[Seat, ...]
     vars: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def state(self) -> paths.RoomState:
+        """The room's own state on the admin host: admin key, known_hosts, fact cache."""
+        return paths.RoomState.of(self.name, self.vars.get("lab_state_dir"))
 
     @property
     def terminals(self) -> list[Seat]:

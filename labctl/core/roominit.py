@@ -18,7 +18,9 @@ What is written: the inventory directory (hosts.yml, group_vars with the room, a
 skeleton, the shared role settings), the room's vault (group_vars/all/vault.yml,
 encrypted) with newly generated passwords, and the vault's password file beside the
 inventory (`<inventory>.vault-pass`, 0600, where labctl finds it), readable by root
-only. The result passes `labctl validate` as it is.
+only; and the room's state directory (`lab_state_dir`, root's alone; --state-dir, default
+/var/lib/labctl/rooms/NAME) with the room's own admin SSH key and an empty known_hosts,
+which `labctl enroll` fills. The result passes `labctl validate` as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import yaml
 
 from labctl.core import paths
 from labctl.core.errors import InventoryError, Problem
-from labctl.core.inventory import HOSTNAME_RE, MAC_RE, ROOM_NAME_RE
+from labctl.core.inventory import HOSTNAME_RE, MAC_RE, ROOM_NAME_RE, state_dir_problem
 
 HEADERS = {
     "name": {"name", "host", "hostname", "名称", "主机名", "计算机名"},
@@ -180,8 +182,9 @@ def _addresses(seats: list[SeatRow], subnet: ipaddress.IPv4Network) -> dict[str,
 
 
 def init_room(name: str, seat_list: Path, subnet: str, out: Path, switch_family: str = "cisco_ios",
-              timezone: str = "Asia/Shanghai") -> Path:
-    """Write the room's inventory at `out` and its vault password beside it."""
+              timezone: str = "Asia/Shanghai", state_dir: Path | None = None) -> Path:
+    """Write the room's inventory at `out`, its vault password beside it, and its own admin
+    key and (empty) known_hosts in its state directory (default /var/lib/labctl/rooms/NAME)."""
     if not ROOM_NAME_RE.match(name):
         raise InventoryError([Problem(name, None, "NAME", f"{name!r} is not a room name",
                                       "use up to 11 lower-case letters, digits or '-', "
@@ -192,7 +195,13 @@ def init_room(name: str, seat_list: Path, subnet: str, out: Path, switch_family:
         raise InventoryError([Problem(subnet, None, "--subnet", f"{subnet!r} is not a subnet",
                                       "write it as 10.20.0.0/24")]) from None
     password_file = out.with_name(out.name + ".vault-pass")
-    for existing in (out, password_file):
+    state = paths.RoomState.of(name, str(state_dir) if state_dir else None)
+    problem = state_dir_problem(str(state.dir), out)
+    if problem:
+        raise InventoryError([Problem(str(state.dir), None, "--state-dir", problem,
+                                      "choose an absolute directory outside the project and "
+                                      "the inventory, e.g. /var/lib/labctl/rooms/" + name)])
+    for existing in (out, password_file, state.admin_key, state.known_hosts):
         if existing.exists():
             raise InventoryError([Problem(str(existing), None, None, "already exists",
                                           "choose another --out, or move it away first: "
@@ -240,6 +249,7 @@ def init_room(name: str, seat_list: Path, subnet: str, out: Path, switch_family:
     room = {"lab_room_name": name, "lab_room_subnet": str(net), "lab_room_gateway": gateway,
             "lab_room_rows": max(s.row for s in terminals),
             "lab_room_columns": max(s.column for s in terminals), "lab_room_virtual": False,
+            "lab_state_dir": str(state.dir),
             "lab_os_family": "debian", "lab_vlan": 20, "ansible_user": "labadmin",
             "lab_common_timezone": timezone, "lab_coursedata_scale": "standard",
             "lab_timetable": {"days": ["mon", "tue", "wed", "thu", "fri"],
@@ -275,11 +285,16 @@ def init_room(name: str, seat_list: Path, subnet: str, out: Path, switch_family:
         fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(vault_password + "\n")
+        state.new_admin_key()
+        fd = os.open(state.known_hosts, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)  # filled by `labctl enroll`, one verified host key at a time
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        if password_file.exists() and not out.exists():
-            password_file.unlink()
+        if not out.exists():  # all made here: none of them existed before
+            for made in (password_file, state.admin_key, state.admin_key.with_suffix(".pub"),
+                         state.known_hosts):
+                made.unlink(missing_ok=True)
         raise
     return out
 

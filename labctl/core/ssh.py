@@ -15,7 +15,6 @@ from pathlib import Path
 
 import paramiko
 
-from labctl.core import paths
 from labctl.core.errors import ConnectError, HostKeyError
 
 # paramiko logs a seat that is still booting as a traceback, which Python prints on stderr
@@ -39,8 +38,8 @@ class Result:
 class Connector:
     """Opens verified, key-only SSH connections to the room's seats."""
 
-    def __init__(self, user: str, key_file: Path = paths.ADMIN_KEY,
-                 known_hosts: Path = paths.KNOWN_HOSTS, timeout: float = 5.0, retries: int = 2):
+    def __init__(self, user: str, key_file: Path, known_hosts: Path, timeout: float = 5.0,
+                 retries: int = 2):
         self.user = user
         self.key_file = Path(key_file)
         self.known_hosts = Path(known_hosts)
@@ -49,9 +48,10 @@ class Connector:
 
     @classmethod
     def for_room(cls, room, **options) -> "Connector":
-        """The room's connector: its admin account (the inventory's ansible_user), labctl's
-        admin key and known_hosts; options (timeout, retries) as the caller needs them."""
-        return cls(user=room.vars.get("ansible_user", "labadmin"), **options)
+        """The room's connector: its admin account (the inventory's ansible_user), the room's
+        own admin key and known_hosts; options (timeout, retries) as the caller needs them."""
+        return cls(user=room.vars.get("ansible_user", "labadmin"), key_file=room.state.admin_key,
+                   known_hosts=room.state.known_hosts, **options)
 
     @contextmanager
     def session(self, seat):

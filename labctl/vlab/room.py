@@ -1,6 +1,7 @@
 """The virtual room: every inventory host as a booted systemd-nspawn seat on a bridge.
 
-Layout on the admin host (state under /var/lib/labctl/rooms/<room>/):
+Layout on the admin host (under the room's state directory, paths.RoomState: by default
+/var/lib/labctl/rooms/<room>/, beside the room's admin key and known_hosts):
 
 - bridge ``lab-<room>`` with the room's gateway address stands for the switch;
 - per seat a network namespace ``lab-<room>-<seat>`` holding ``host0`` (the
@@ -9,7 +10,7 @@ Layout on the admin host (state under /var/lib/labctl/rooms/<room>/):
   (hostname, machine-id, SSH host key, the admin's authorized key), golden image;
 - per seat a runner process (labctl.vlab.seatrunner) that boots and re-boots it.
 
-The seat's SSH host key is made here, so labctl's known_hosts is written from
+The seat's SSH host key is made here, so the room's known_hosts is written from
 the keys themselves, never learnt by trusting the first answer.
 """
 
@@ -117,7 +118,8 @@ class VirtualRoom:
     def __init__(self, room: Room, progress=print):
         self.room = room
         self.progress = progress
-        self.dir = paths.ROOMS / room.name
+        self.state = room.state
+        self.dir = self.state.dir
         self.bridge = f"lab-{room.name}"
         self.nft_table = f"labctl_{room.name.replace('-', '_')}"
         # the lab_switch role's table (bridge family) when this bridge is the room's switch
@@ -182,7 +184,8 @@ class VirtualRoom:
     def up(self, seats: list[Seat] | None = None, wait: float = 180.0) -> list[SeatStatus]:
         self.preflight()
         seats = seats or list(self.room.seats)
-        paths.private(paths.STATE)  # keys, known_hosts, fact cache, audit: root's alone
+        paths.private(paths.STATE)  # images, audit: root's alone
+        self.state.make()           # the room's key, known_hosts, fact cache: root's alone
         self._ensure_admin_key()
         image = golden.ensure_image(self.admin_user, self.progress)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -198,7 +201,7 @@ class VirtualRoom:
         for seat in seats:
             keys[seat] = self._identity(seat, admin_uid)
             self._network(seat)
-        knownhosts.replace({str(s.ip): k for s, k in keys.items()}, paths.KNOWN_HOSTS,
+        knownhosts.replace({str(s.ip): k for s, k in keys.items()}, self.state.known_hosts,
                            aliases={str(s.ip): s.name for s in seats})
         for seat in seats:
             self._end_orphan(seat)
@@ -213,8 +216,8 @@ class VirtualRoom:
         from labctl.core.errors import LabError
         from labctl.core.ssh import Connector, run
         try:
-            client = Connector(self.admin_user, timeout=3.0, retries=0).connect(seat.name,
-                                                                                str(seat.ip))
+            client = Connector.for_room(self.room, timeout=3.0, retries=0).connect(
+                seat.name, str(seat.ip))
         except LabError:
             return False
         try:
@@ -275,7 +278,7 @@ class VirtualRoom:
         for rel in self.IDENTITY:
             _unlink_beneath(upper, rel)
         pub = (self.seat_dir(seat) / "identity" / "etc/ssh/ssh_host_ed25519_key.pub").read_text()
-        knownhosts.replace({str(seat.ip): " ".join(pub.split()[:2])}, paths.KNOWN_HOSTS,
+        knownhosts.replace({str(seat.ip): " ".join(pub.split()[:2])}, self.state.known_hosts,
                            aliases={str(seat.ip): seat.name})
 
     def _end_orphan(self, seat: Seat) -> None:
@@ -290,11 +293,7 @@ class VirtualRoom:
                 subprocess.run(["umount", str(sd / "root")], capture_output=True)
 
     def _ensure_admin_key(self) -> None:
-        key = paths.ADMIN_KEY
-        if not key.exists():
-            key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                            "labctl admin", "-f", str(key)], check=True)
+        self.state.new_admin_key()
 
     def _admin_uid(self, image: Path) -> tuple[int, int]:
         for line in (image / "etc/passwd").read_text().splitlines():
@@ -324,7 +323,7 @@ class VirtualRoom:
         home = ident / "home" / self.admin_user
         (home / ".ssh").mkdir(parents=True, exist_ok=True)
         auth = home / ".ssh/authorized_keys"
-        auth.write_text(paths.ADMIN_KEY.with_suffix(".pub").read_text())
+        auth.write_text(self.state.admin_key.with_suffix(".pub").read_text())
         for p, mode in ((home, 0o750), (home / ".ssh", 0o700), (auth, 0o600)):
             os.chown(p, *admin)
             p.chmod(mode)
@@ -507,8 +506,8 @@ class VirtualRoom:
         subprocess.run(["nft", "delete", "table", "ip", self.nft_table], capture_output=True)
         subprocess.run(["nft", "delete", "table", "bridge", self.switch_table], capture_output=True)
         if purge:
-            knownhosts.remove([str(s.ip) for s in seats], paths.KNOWN_HOSTS)
-            shutil.rmtree(self.dir, ignore_errors=True)
+            knownhosts.remove([str(s.ip) for s in seats], self.state.known_hosts)
+            shutil.rmtree(self.dir, ignore_errors=True)  # the room's key and known_hosts too
 
     def leftovers(self) -> list[str]:
         """What of this room is still on the machine: mounts, links, namespaces, processes."""

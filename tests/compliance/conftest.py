@@ -6,7 +6,8 @@
 is one test marked with its id (`@pytest.mark.control("LAB-MYSQL-01")`), listed in
 docs/compliance.md. A module's `GROUP` says which hosts its controls apply to; other
 hosts are deselected, not skipped. Connections are testinfra's SSH backend with
-ansible.cfg's options: host keys verified against labctl's known_hosts, the admin key.
+ansible.cfg's options: host keys verified against the room's known_hosts, the room's admin
+key (both in the room's state directory, paths.RoomState).
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ def pytest_configure(config):
     masters = cfg.get("persistent_connection", "control_path_dir", fallback=None)
     if masters:
         Path(masters).expanduser().mkdir(mode=0o700, parents=True, exist_ok=True)
-    if getattr(config.option, "ssh_identity_file", None) is None and paths.ADMIN_KEY.exists():
-        config.option.ssh_identity_file = str(paths.ADMIN_KEY)
+    # the room's own admin key and known_hosts (its lab_state_dir), as the playbooks take
+    # them from playbooks/group_vars/all.yml; the known_hosts is the room's whatever the
+    # caller's environment says
+    state = load_room(_inventory(config)).state
+    os.environ["ANSIBLE_SSH_COMMON_ARGS"] = state.ssh_args()
+    if getattr(config.option, "ssh_identity_file", None) is None and state.admin_key.exists():
+        config.option.ssh_identity_file = str(state.admin_key)
 
 
 def _inventory(config) -> Path:

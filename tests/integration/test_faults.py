@@ -85,7 +85,7 @@ def test_a_changed_host_key_is_one_line_for_its_seat_and_accepted_only_on_the_te
     room = vroom.room
     seat = room.seat("it02")
     pub = vroom.seat_dir(seat) / "root/etc/ssh/ssh_host_ed25519_key.pub"
-    known_before = sorted(paths.KNOWN_HOSTS.read_text().splitlines())
+    known_before = sorted(room.state.known_hosts.read_text().splitlines())
     try:
         assert ssh(connector, seat, "sudo rm -f /etc/ssh/ssh_host_ed25519_key* && "
                                     "sudo ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key"
@@ -136,7 +136,7 @@ def test_a_changed_host_key_is_one_line_for_its_seat_and_accepted_only_on_the_te
         # a wrong fingerprint records nothing; the right one does, and says so in the audit log
         assert main(["hostkey", "accept", "it02", "-i", str(INVENTORY),
                      "--expect-fingerprint", "SHA256:" + "A" * 43]) != 0
-        assert sorted(paths.KNOWN_HOSTS.read_text().splitlines()) == known_before
+        assert sorted(room.state.known_hosts.read_text().splitlines()) == known_before
         assert main(["hostkey", "accept", "it02", "-i", str(INVENTORY),
                      "--expect-fingerprint", new]) == 0
         assert ssh(connector, seat, "true").ok
@@ -147,7 +147,7 @@ def test_a_changed_host_key_is_one_line_for_its_seat_and_accepted_only_on_the_te
         main(["vlab", "stop", "it02", "-i", str(INVENTORY)])
         main(["vlab", "start", "it02", "-i", str(INVENTORY)])
     assert ssh(connector, seat, "true").ok
-    assert sorted(paths.KNOWN_HOSTS.read_text().splitlines()) == known_before
+    assert sorted(room.state.known_hosts.read_text().splitlines()) == known_before
 
 
 def _status_line(capsys, name: str) -> str:

@@ -170,9 +170,10 @@ def test_no_secret_reaches_any_output_log_or_store(provisioned, connector, secre
     printed = capsys.readouterr()
     texts = {"site.yml -vvv": site.output, "labctl's output": printed.out + printed.err,
              "JUnit": (tmp_path / "junit.xml").read_text()}
+    # labctl's state (each room's fact cache, known_hosts, audit), not the seats' own disks
     for path in sorted(p for p in paths.STATE.rglob("*") if p.is_file() and not p.is_symlink()
-                       and "images" not in p.parts and "rooms" not in p.parts
-                       and "mirror" not in p.parts and p.stat().st_size < 50_000_000):
+                       and not {"images", "seats", "mirror"} & set(p.parts)
+                       and p.stat().st_size < 50_000_000):
         texts[str(path)] = path.read_bytes().decode("utf-8", "replace")
     for where, text in texts.items():
         for value in values:
@@ -194,11 +195,12 @@ def test_no_secret_reaches_any_output_log_or_store(provisioned, connector, secre
 
 
 def test_the_state_directory_and_audit_store_are_roots_alone(provisioned):
+    state = provisioned[0].room.state
     assert paths.STATE.stat().st_mode & 0o777 == 0o700
+    assert state.dir.stat().st_mode & 0o777 == 0o700
     assert paths.AUDIT_DB.exists() and paths.AUDIT_DB.stat().st_mode & 0o777 == 0o600
-    facts = paths.STATE / "facts"
-    assert facts.is_dir(), "the fact cache lives in the state directory"
-    for path in (paths.AUDIT_DB, facts, paths.KNOWN_HOSTS, paths.ADMIN_KEY):
+    assert any(state.facts.iterdir()), "the room's facts are cached in its own state directory"
+    for path in (paths.AUDIT_DB, state.facts, state.known_hosts, state.admin_key):
         other = subprocess.run(["runuser", "-u", "nobody", "--", "ls", "-l", str(path)],
                                capture_output=True, text=True)
         assert other.returncode != 0 and "Permission denied" in other.stderr, (path, other)

@@ -51,15 +51,16 @@ def test_seats_and_server_reach_each_other_over_the_bridge(vroom, connector):
 def test_a_changed_host_key_is_refused(vroom, room, tmp_path):
     seat = room.seat("it01")
     other = room.seat("it02")
-    lines = (vroom.dir.parent.parent / "known_hosts").read_text().splitlines()
+    lines = room.state.known_hosts.read_text().splitlines()
     other_key = next(line for line in lines if line.split()[0].split(",")[0] == str(other.ip))
     forged = tmp_path / "known_hosts"
     forged.write_text(f"{seat.ip} {' '.join(other_key.split()[1:])}\n")
+    key = room.state.admin_key
     with pytest.raises(HostKeyError, match="CHANGED"):
-        Connector(user="labadmin", known_hosts=forged, retries=0).connect(seat.name, str(seat.ip))
+        Connector("labadmin", key, known_hosts=forged, retries=0).connect(seat.name, str(seat.ip))
     forged.write_text("")
     with pytest.raises(HostKeyError, match="not in"):
-        Connector(user="labadmin", known_hosts=forged, retries=0).connect(seat.name, str(seat.ip))
+        Connector("labadmin", key, known_hosts=forged, retries=0).connect(seat.name, str(seat.ip))
 
 
 def test_password_login_is_refused(vroom, room):

@@ -9,7 +9,14 @@ import pytest
 import yaml
 
 from labctl.cli import main
+from labctl.core import paths
 from labctl.core.inventory import load_room
+
+
+@pytest.fixture(autouse=True)
+def _rooms_state(tmp_path, monkeypatch):
+    """Each room's state directory (by default under /var/lib/labctl/rooms) in the test's own."""
+    monkeypatch.setattr(paths, "ROOMS", tmp_path / "rooms")
 
 
 def seat_list(path, rows, header=("name", "mac", "row", "column", "os", "ip")):
@@ -50,6 +57,37 @@ def test_a_csv_seat_list_becomes_a_valid_room_with_its_own_secrets(tmp_path, cap
     printed = capsys.readouterr().out
     assert not any(v in printed for v in values.values()), "a secret reached the output"
     assert password.read_text().strip() not in printed
+    # the room's own state: an admin key of its own and an empty known_hosts, root's alone
+    state = room.state
+    assert room.vars["lab_state_dir"] == str(tmp_path / "rooms" / "c101") == str(state.dir)
+    assert stat.S_IMODE(state.dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(state.admin_key.stat().st_mode) == 0o600
+    assert state.admin_key.with_suffix(".pub").read_text().startswith("ssh-ed25519 ")
+    assert state.known_hosts.read_text() == ""
+    assert stat.S_IMODE(state.known_hosts.stat().st_mode) == 0o600
+    assert str(state.admin_key) in printed and "enroll" in printed
+
+
+def test_two_rooms_have_keys_of_their_own_and_a_name_in_use_is_refused(tmp_path, capsys):
+    seats = seat_list(tmp_path / "s.csv", ROWS)
+    for name in ("c201", "c202"):
+        assert main(["room", "init", name, "--seats", str(seats), "--subnet", "10.30.0.0/24",
+                     "--out", str(tmp_path / name)]) == 0
+    a, b = (load_room(tmp_path / n).state for n in ("c201", "c202"))
+    assert a.dir != b.dir and a.admin_key.read_text() != b.admin_key.read_text()
+    capsys.readouterr()
+    # the same room name again, elsewhere: its state (key, known_hosts) exists, nothing written
+    key = a.admin_key.read_text()
+    assert main(["room", "init", "c201", "--seats", str(seats), "--subnet", "10.30.0.0/24",
+                 "--out", str(tmp_path / "again")]) == 2
+    err = capsys.readouterr().err
+    assert str(a.admin_key) in err and "already exists" in err
+    assert not (tmp_path / "again").exists() and not (tmp_path / "again.vault-pass").exists()
+    assert a.admin_key.read_text() == key
+    # a state directory that others share is refused before anything is written
+    assert main(["room", "init", "c203", "--seats", str(seats), "--subnet", "10.30.0.0/24",
+                 "--out", str(tmp_path / "c203"), "--state-dir", str(paths.PROJECT / "c203")]) == 2
+    assert "--state-dir" in capsys.readouterr().err and not (tmp_path / "c203").exists()
 
 
 def test_an_xlsx_with_chinese_headers_works_too(tmp_path):

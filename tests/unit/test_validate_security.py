@@ -169,3 +169,40 @@ def test_no_room_is_pointed_at_the_demo_password_by_default(tmp_path, monkeypatc
     assert paths.vault_password_file(paths.DEFAULT_INVENTORY) == paths.DEMO_VAULT_PASSWORD
     school = paths.PROJECT / "inventory/example-school/group_vars/all/vault.yml"
     assert not school.is_symlink() and not school.read_text().startswith("$ANSIBLE_VAULT")
+
+
+# --------------------------------------------------------------------------- the room's state
+
+STATE_DIRS = {
+    "relative": "rooms/b305",
+    "with a space (ssh's UserKnownHostsFile would split it)": "/var/lib/labctl/b 305",
+    "climbing out": "/var/lib/labctl/../../tmp/b305",
+    "a template": "{{ lab_room_name }}",
+    "another option smuggled in": "/x -o ProxyCommand=touch",
+    "inside the project (shared through git)": str(paths.PROJECT / "state"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATE_DIRS))
+def test_a_state_directory_that_cannot_hold_the_rooms_secrets_is_refused(tmp_path, capsys, case):
+    code, lines = problems(capsys, inventory(tmp_path, {"lab_state_dir": STATE_DIRS[case]},
+                                             "group_vars/all.yml"))
+    assert code == 2 and len(lines) == 1, lines
+    assert "group_vars/all.yml" in lines[0] and "lab_state_dir" in lines[0], lines
+
+
+def test_a_state_directory_inside_the_inventory_is_refused(tmp_path, capsys):
+    inv = tmp_path / "inv"
+    code, lines = problems(capsys, inventory(tmp_path, {"lab_state_dir": str(inv / "state")},
+                                             "group_vars/all.yml"))
+    assert code == 2 and any("lab_state_dir" in line and "shared" in line for line in lines), lines
+
+
+def test_a_plain_state_directory_is_the_rooms(tmp_path, capsys):
+    from labctl.core.inventory import load_room
+    inv = inventory(tmp_path, {"lab_state_dir": "/srv/labctl/b305"}, "group_vars/all.yml")
+    assert problems(capsys, inv) == (0, [])
+    state = load_room(inv).state
+    assert (state.admin_key, state.known_hosts, state.facts) == (
+        Path("/srv/labctl/b305/ssh/id_ed25519"), Path("/srv/labctl/b305/known_hosts"),
+        Path("/srv/labctl/b305/facts"))

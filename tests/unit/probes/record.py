@@ -16,13 +16,12 @@ import paramiko
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from labctl.core import paths  # noqa: E402
 from labctl.core.health import PROBE  # noqa: E402
 from labctl.core.inventory import load_room  # noqa: E402
 from labctl.core.ssh import Connector, run  # noqa: E402
 
 room = load_room(HERE.parents[1] / "integration" / "inventory")
-admin = Connector("labadmin")
+admin = Connector.for_room(room)
 (HERE / "admin-host.txt").write_text(subprocess.run(["sh", "-c", PROBE], capture_output=True,
                                                     text=True).stdout)
 it01 = admin.connect("it01", str(room.seat("it01").ip))
@@ -33,9 +32,9 @@ run(it02, "sudo install -d -m 700 -o student -g student /home/student/.ssh && su
           "-o student -g student /home/labadmin/.ssh/authorized_keys /home/student/.ssh/ && "
           "sudo systemctl stop mariadb")
 student = paramiko.SSHClient()
-student.load_host_keys(str(paths.KNOWN_HOSTS))
+student.load_host_keys(str(room.state.known_hosts))
 student.set_missing_host_key_policy(paramiko.RejectPolicy())
-student.connect(str(seat.ip), username="student", key_filename=str(paths.ADMIN_KEY),
+student.connect(str(seat.ip), username="student", key_filename=str(room.state.admin_key),
                 allow_agent=False, look_for_keys=False)
 student.invoke_shell()
 time.sleep(1)
