@@ -369,30 +369,73 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def _fingerprint_confirmed(new: str) -> bool:
+    """The technician's word that `new` is what the seat's own console shows."""
+    if not sys.stdin.isatty():
+        print(_("no terminal to ask: pass --expect-fingerprint with the fingerprint shown "
+                "on the seat's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"),
+              file=sys.stderr)
+        return False
+    answer = input(_("Is {new} the fingerprint the seat's own console shows? [y/N] ", new=new))
+    return answer.strip().lower() in ("y", "yes", "是")
+
+
+def cmd_enroll(args) -> int:
+    import getpass
+    from labctl.core.enroll import enroll_seat
+    from labctl.core.errors import NoSeatChosen
+    room = _room(args)
+    if args.all:
+        seats = [s for s in room.seats if s.is_linux]
+    else:
+        seats = [s for s in room.select(args.names) if s.is_linux] if args.names else []
+    if not seats:
+        raise NoSeatChosen("no terminal matches")
+    if args.expect_fingerprint and len(seats) > 1:
+        raise LabError(_("--expect-fingerprint names one seat's key: enrol one seat with it"))
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(_("{user}'s password on the new terminals (not stored): ",
+                                     user=room.vars.get("ansible_user", "labadmin")))
+    else:
+        raise LabError(_("no terminal to ask the password: pass --password-stdin and give it "
+                         "on standard input"))
+
+    def confirm(seat, new) -> bool:
+        print(_("{seat} ({ip}) offers {new}", seat=seat.name, ip=seat.ip, new=new), flush=True,
+              file=sys.stderr if args.json else sys.stdout)  # --json: stdout holds the answer
+        return _fingerprint_confirmed(new)
+
+    results = [enroll_seat(room, seat, password, confirm, args.expect_fingerprint)
+               for seat in seats]
+    del password
+    if args.json:
+        print(json.dumps({"room": room.name, "ok": all(r.outcome == "enrolled" for r in results),
+                          "results": [{"seat": r.seat, "fingerprint": r.fingerprint,
+                                     "outcome": r.outcome, "detail": r.detail}
+                                    for r in results]}, indent=1, ensure_ascii=False))
+    else:
+        for r in results:
+            print(f"{r.seat:10} {r.fingerprint or '-':52} {_(r.outcome):8} {r.detail}")
+    return 0 if all(r.outcome == "enrolled" for r in results) else 1
+
+
 def cmd_hostkey(args) -> int:
     from labctl.core import hostkeys
     room = _room(args)
     seat = room.seat(args.seat)
     if args.action == "show":
+        old = hostkeys.recorded(seat, room.state.known_hosts)
         print(_("{seat} offers {new}; recorded: {old}", seat=seat.name,
                 new=hostkeys.fingerprint(hostkeys.offered(seat)),
-                old=", ".join(hostkeys.fingerprint(k) for k in hostkeys.recorded(seat, room.state.known_hosts))
-                                 or "-"))
+                old=", ".join(hostkeys.fingerprint(k) for k in old) or "-"))
         return 0
 
     def confirm(seat, old, new) -> bool:
         print(_("{seat}: recorded {old}", seat=seat.name, old=", ".join(old) or "-"))
         print(_("{seat}: offered  {new}", seat=seat.name, new=new))
-        if args.yes:
-            return True
-        if not sys.stdin.isatty():
-            print(_("no terminal to ask: pass --expect-fingerprint with the fingerprint shown "
-                    "on the seat's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"),
-                  file=sys.stderr)
-            return False
-        answer = input(_("Is {new} the fingerprint the seat's own console shows? [y/N] ",
-                         new=new))
-        return answer.strip().lower() in ("y", "yes", "是")
+        return args.yes or _fingerprint_confirmed(new)
 
     change = hostkeys.accept(room, seat, confirm, expect=args.expect_fingerprint)
     print(f"{seat.name}: {_(change.outcome)} — {change.detail}")
@@ -695,6 +738,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="WHEN", help="before: the same forms")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("enroll", help="a PC that runs Debian joins the room: its host key "
+                                      "confirmed and recorded, the room's admin key installed")
+    _inventory_arg(p)
+    p.add_argument("names", nargs="*", metavar="SEAT", help="the seats to enrol")
+    p.add_argument("--all", action="store_true", help="every Linux seat of the room")
+    p.add_argument("--expect-fingerprint", metavar="SHA256:…",
+                   help="the host key's fingerprint read off the seat's console (one seat)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the admin's password from standard input, not the terminal")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+    p.set_defaults(func=cmd_enroll)
 
     p = sub.add_parser("hostkey", help="accept a seat's new SSH host key (a reinstalled PC)")
     p.add_argument("action", choices=["accept", "show"])

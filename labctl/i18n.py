@@ -32,6 +32,13 @@ ZH_CN = {
     "`labctl enroll -i {path} --all` (docs/real-room.md)":
         "管理密钥在 {key}，known_hosts 在 {known}（仅 root 可读）；下一步："
         "`labctl enroll -i {path} --all`（docs/real-room.md）",
+    "--expect-fingerprint names one seat's key: enrol one seat with it":
+        "--expect-fingerprint 只对应一台座位的密钥：请一次只登记一台",
+    "no terminal to ask the password: pass --password-stdin and give it on standard input":
+        "没有终端可以询问密码：请加 --password-stdin，并从标准输入提供密码",
+    "{seat} ({ip}) offers {new}": "{seat}（{ip}）提供的主机密钥为 {new}",
+    "{user}'s password on the new terminals (not stored): ": "新终端上 {user} 的密码（不会保存）：",
+    "enrolled": "已登记",
     "{action} of {names} not confirmed: add --yes": "{names} 的{action}未确认：请加 --yes",
     "{n} of {total} terminals reset": "已还原 {n}/{total} 台终端",
     "lamp {hours} h": "灯泡 {hours} 小时",

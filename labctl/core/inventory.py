@@ -52,6 +52,8 @@ TIMEZONE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
 WINDOWS_TZ_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ().+-]{0,63}$")
 PROXY_RE = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?)?$")
 NTP_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
+# overlayroot's setting: sourced as shell in the initramfs (roles/lab_reset/vars/main.yml)
+OVERLAYROOT_RE = re.compile(r"^(tmpfs|disabled)(:[a-z]+=[A-Za-z0-9_./-]+(,[a-z]+=[A-Za-z0-9_./-]+)*)?$")
 SKEL_PATH_RE = re.compile(r"^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,254}$")
 # Lookups validation lets a template make: reading a file (the room's own public key), an
 # environment variable or another variable. Anything else (pipe, lines, url, template,
@@ -748,6 +750,10 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
             continue
         for item in value:
             check(var, item, pattern, what, fix)
+    if "lab_reset_overlayroot" in hv:
+        check("lab_reset_overlayroot", hv["lab_reset_overlayroot"], OVERLAYROOT_RE,
+              "an overlayroot setting (sourced as shell in the initramfs)",
+              "use tmpfs with key=value options, e.g. tmpfs:recurse=0")
     if "lab_common_apt_proxy" in hv:
         check("lab_common_apt_proxy", hv["lab_common_apt_proxy"], PROXY_RE, "an HTTP proxy URL",
               "write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none")

@@ -102,6 +102,9 @@ BAD = {
                       "is not an account name"),
     "golden-home file outside the home": ({"lab_reset_skel_files": [{"path": "../../etc/cron.d/x", "content": "x"}]},
                                           "lab_reset_skel_files", "is not a path inside a home"),
+    "overlayroot setting that runs a command in the initramfs": (
+        {"lab_reset_overlayroot": 'tmpfs"; touch /media/root-ro/x; "'},
+        "lab_reset_overlayroot", "is not an overlayroot setting"),
     "windows time zone": ({"lab_windows_common_timezone": "China\"; Remove-Item C:\\"},
                           "lab_windows_common_timezone", "is not a Windows time zone name"),
 }
