@@ -196,9 +196,11 @@ def set_maintenance(room: Room, seats: list[Seat], on: bool) -> list[SeatReset]:
     which `labctl vlab up --provision` rebuilds."""
     from labctl.core.playbook import run_playbook
     results = []
-    groups = (("reboot-restore", "terminals.yml", "lab_reset", f"lab_reset_frozen={not on}"),
+    # as JSON: `-e name=False` would hand the role the string "False", which is true
+    groups = (("reboot-restore", "terminals.yml", "lab_reset",
+               json.dumps({"lab_reset_frozen": not on})),
               ("uwf", "windows.yml", "lab_windows_reset",
-               f"lab_windows_reset_maintenance={on}"))
+               json.dumps({"lab_windows_reset_maintenance": on})))
     for method, playbook, tag, extra in groups:
         chosen = [s for s in seats if s.reset_method == method
                   and not (room.virtual and s.is_linux)]
@@ -207,11 +209,10 @@ def set_maintenance(room: Room, seats: list[Seat], on: bool) -> list[SeatReset]:
         run = run_playbook(room.inventory, playbook, limit=",".join(s.name for s in chosen),
                            extra_args=["--tags", tag, "-e", extra])
         for seat in chosen:
-            recap = run.recap.get(seat.name)
-            ok = recap is not None and not recap.failed and not recap.unreachable
-            result = SeatReset(seat.name, method, "ok" if ok else "failed", 0.0,
+            outcome, why = run.outcome(seat.name)  # a failure names its task and reason
+            result = SeatReset(seat.name, method, outcome, 0.0,
                                ("maintenance: changes persist" if on else "frozen: reboots restore")
-                               if ok else f"{playbook} failed here")
+                               if outcome == "ok" else why)
             audit.record_event(room.name, "maintenance " + ("on" if on else "off"), seat.name,
                                result.outcome, result.reason)
             results.append(result)

@@ -36,7 +36,7 @@ from labctl.core.errors import VlabError
 from labctl.core.room import Room, Seat
 from labctl.vlab import image as golden
 
-PC_PACKAGES = ("linux-image-amd64", "initramfs-tools", "overlayroot", "rsync", "udev",
+PC_PACKAGES = ("linux-image-amd64", "initramfs-tools", "overlayroot", "rsync", "udev", "python3-apt", "busybox",
                "systemd-timesyncd")
 
 
@@ -138,9 +138,10 @@ class QemuPC:
             old.unlink()
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{seat.name}",
               "-f", str(key)], log)
-        for name in students:
+        for name in students:  # as lab_common makes them: a home of one's own, 0700
             _run(["chroot", str(root), "useradd", "--create-home", "--shell", "/bin/bash", name],
                  log)
+            (root / "home" / name).chmod(0o700)
         home = root / "home" / admin
         (home / ".ssh").mkdir(parents=True, exist_ok=True)
         (home / ".ssh/authorized_keys").write_text(

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
 from labctl.cli import main
 from labctl.core.inventory import load_room, render_vars
@@ -180,3 +181,31 @@ def test_the_windows_roles_write_nowhere_a_student_can():
     play = (ROOT / "playbooks/windows.yml").read_text()
     assert play.index("role: lab_windows_software") < play.index("role: lab_windows_edge"), \
         "the site list is written into the directory after it is taken back"
+
+
+
+def _render(expression: str, **variables):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    return Templar(DataLoader(), variables=variables).template(trust_as_template(expression))
+
+
+# `-e name=False` hands a role the string "False", which Jinja alone takes as true: the
+# freeze of UWF and of overlayroot reads its flag as a boolean (and labctl passes JSON)
+@pytest.mark.parametrize("maintenance, frozen", [(False, True), ("False", True), ("no", True),
+                                                 (True, False), ("True", False)])
+def test_uwf_is_frozen_unless_maintenance_whatever_form_the_flag_comes_in(maintenance, frozen):
+    tasks = yaml.safe_load((ROOT / "roles/lab_windows_reset/tasks/uwf.yml").read_text())
+    task = next(t for t in tasks if t["name"].startswith("Uwf | Freeze"))
+    expression = task["ansible.windows.win_powershell"]["parameters"]["Frozen"]
+    assert str(_render(expression, lab_windows_reset_maintenance=maintenance)) == str(frozen)
+
+
+@pytest.mark.parametrize("flag, setting", [(True, "tmpfs:recurse=0"), ("True", "tmpfs:recurse=0"),
+                                           (False, "disabled"), ("False", "disabled"),
+                                           ("no", "disabled")])
+def test_overlayroot_is_thawed_only_when_the_flag_says_so(flag, setting):
+    conf = yaml.safe_load((ROOT / "roles/lab_reset/vars/main.yml").read_text())
+    rendered = _render(conf["__lab_reset_overlayroot_conf"], lab_reset_frozen=flag,
+                       lab_reset_overlayroot="tmpfs:recurse=0")
+    assert f'overlayroot="{setting}"' in rendered
