@@ -165,11 +165,12 @@ def cmd_check(args) -> int:
 
 def cmd_console(args) -> int:
     from labctl.core.pool import Pool
+    from labctl.core.power import power_states
     from labctl.tui.app import LabConsole
     room = _room(args)
     pool = Pool(room, timeout=args.timeout)
     try:
-        LabConsole(room, pool.sweep, room_power(room), interval=args.interval).run()
+        LabConsole(room, pool.sweep, power_states(room), interval=args.interval).run()
     finally:
         pool.close()
     return 0
@@ -462,23 +463,16 @@ def cmd_schedule(args) -> int:
     return 0
 
 
-def room_power(room):
-    """A function giving each seat's power state, where labctl knows it (the virtual room)."""
-    if not room.virtual:
-        return lambda: None
-    from labctl.vlab.room import VirtualRoom
-    return VirtualRoom(room).powered
-
-
 def cmd_status(args) -> int:
     """One room, or several (-i more than once: a campus's rooms) in one table or JSON list."""
     import time
     from labctl.core import status
     from labctl.core.pool import Pool
+    from labctl.core.power import power_states
     rooms = [_room(argparse.Namespace(**{**vars(args), "inventory": inv}))
              for inv in args.inventory or [os.environ.get("LABCTL_INVENTORY",
                                                           str(paths.DEFAULT_INVENTORY))]]
-    watched = [(room, Pool(room, timeout=args.timeout), room_power(room)) for room in rooms]
+    watched = [(room, Pool(room, timeout=args.timeout), power_states(room)) for room in rooms]
     try:
         while True:
             started = time.monotonic()

@@ -14,6 +14,15 @@ from labctl.core.ssh import Connector, run
 WOL_PORT = 9
 
 
+def power_states(room: Room):
+    """A function giving each seat's power state ({seat: on}) where labctl knows it: the
+    virtual room's seats; a real room's PCs tell nothing (None) until they answer."""
+    if not room.virtual:
+        return lambda: None
+    from labctl.vlab.room import VirtualRoom
+    return VirtualRoom(room).powered
+
+
 def magic_packet(mac: str) -> bytes:
     """Six 0xFF bytes, then the MAC sixteen times."""
     raw = bytes.fromhex(mac.replace(":", "").replace("-", ""))

@@ -26,7 +26,7 @@ from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector
 from labctl.i18n import _
 from labctl.tui.screens import ConfirmScreen, HelpScreen, LogScreen
-from labctl.tui.widgets import DetailPane, RoomMap, SeatTile
+from labctl.tui.widgets import DetailPane, RoomMap, SeatTile, detail_record
 
 HISTORY = 30
 ACTIONS = {"run_reset": "reset", "run_power": "power", "run_check": "check",
@@ -39,6 +39,15 @@ class Swept(Message):
     healths: dict[str, Health]
     powered: dict[str, bool] | None
     views: list = None  # status.SeatView, built in the worker (it reads the audit store)
+
+
+@dataclass
+class DetailRead(Message):
+    """What the audit store says of one seat (its last check, its recent failures): read
+    in a worker, never on the UI thread."""
+
+    seat: str
+    record: tuple  # (checks, events), as widgets.DetailPane.show takes them
 
 
 @dataclass
@@ -99,6 +108,7 @@ class LabConsole(App):
         self.last_sweep_error = ""
         self.working: dict = {}  # a running action's worker -> the seats it made busy
         self.projectors: list = []  # their last state (core.projector.ProjectorState)
+        self.details: dict[str, tuple] = {}  # seat -> its audit record (DetailRead)
 
     # ------------------------------------------------------------ layout
     def compose(self):
@@ -127,6 +137,8 @@ class LabConsole(App):
             healths = self.sweep()
             powered = self.power_state()
             views = status.views(self.room, healths, powered, dict(self.busy))  # reads SQLite here
+            cursor = self.cursor
+            self.post_message(DetailRead(cursor, detail_record(self.room, cursor)))
             if self.room.vars.get("lab_projectors") and self.sweeps % PROJECTOR_EVERY == 0:
                 from labctl.core import projector
                 self.post_message(ProjectorsSeen(projector.status(self.room, timeout=2.0)))
@@ -167,7 +179,7 @@ class LabConsole(App):
                 view.history = self.history.get(view.seat.name, [])
                 self.views[view.seat.name] = view
                 self.tile(view.seat.name).show(view, self.progress.get(view.seat.name, ""))
-            self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor))
+            self._show_detail()
             if any(v.health.host_figures for v in message.views):
                 self.query_one("#notice", Static).update(_(
                     "CPU and memory of virtual seats are this machine's: a container's /proc is "
@@ -223,7 +235,22 @@ class LabConsole(App):
         for tile in self.query(SeatTile):
             tile.set_class(tile.seat.name == self.cursor, "cursor")
             tile.set_class(tile.seat.name in self.selected, "selected")
-        self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor))
+        self._show_detail()
+        self.read_detail(self.cursor)
+
+    def _show_detail(self) -> None:
+        self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor),
+                                                   self.details.get(self.cursor))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def read_detail(self, seat: str) -> None:
+        self.post_message(DetailRead(seat, detail_record(self.room, seat)))
+
+    @on(DetailRead)
+    def detail_read(self, message: DetailRead) -> None:
+        self.details[message.seat] = message.record
+        if message.seat == self.cursor:
+            self._show_detail()
 
     def action_move(self, drow: int, dcol: int) -> None:
         seat = self.room.seat(self.cursor)

@@ -103,7 +103,9 @@ class DetailPane(Vertical):
         yield Sparkline([], id="detail-sparkline")
         yield Static("", id="detail-body")
 
-    def show(self, room: Room, view: SeatView | None) -> None:
+    def show(self, room: Room, view: SeatView | None, record: tuple | None = None) -> None:
+        """The seat's view, and its audit record (detail_record) once read: until then the
+        parts that come from the audit store say so."""
         if view is None:
             return
         h, seat = view.health, view.seat
@@ -114,16 +116,19 @@ class DetailPane(Vertical):
             f"{_('state')}: {_(view.state)}" + (f" — {escape(h.error[:80])}" if h.error else "")
             + f"\n\n{_('recent CPU')}:")
         self.query_one("#detail-sparkline", Sparkline).data = view.history
-        checks = audit.seat_checks(room.name, seat.name)
+        if record is None:
+            self.query_one("#detail-body", Static).update(
+                f"{_('services')}: {escape(self._services(h))}\n{_('browsers')}: …\n\n"
+                f"{_('last failures')}: …")
+            return
+        checks, events = record
         web = {c: o for c, o, _m in checks if c.startswith("LAB-WEB-0")}
         engines = [("Chromium", "LAB-WEB-01"), ("Firefox", "LAB-WEB-02"), ("WebKit", "LAB-WEB-03")]
         browsers = "  ".join(f"{name} {'✔' if web.get(c) == 'passed' else '✘' if c in web else '?'}"
                              for name, c in engines) + "  IE —"
-        services = "  ".join(f"{k} {'✔' if v == 'active' else '✘ ' + v}"
-                             for k, v in h.services.items()) or "-"
+        services = self._services(h)
         failures = [f"{c} {m.splitlines()[0][:50] if m else ''}"
                     for c, o, m in checks if o not in ("passed", "skipped")][:4]
-        events = [e for e in audit.events(room.name, seat.name, limit=5) if e.outcome != "ok"][:2]
         failures += [f"{_(e.action)}: {e.detail.splitlines()[0][:50] if e.detail else ''}"
                      for e in events]
         # services, check messages and event details come from the seats: escaped, so that
@@ -133,5 +138,17 @@ class DetailPane(Vertical):
             f"{_('last failures')}:\n  "
             + ("\n  ".join(escape(f) for f in failures) if failures else _("none")))
 
+    @staticmethod
+    def _services(h) -> str:
+        return "  ".join(f"{k} {'✔' if v == 'active' else '✘ ' + v}"
+                         for k, v in h.services.items()) or "-"
 
-__all__ = ["SeatTile", "EmptySeat", "RoomMap", "DetailPane", "Widget"]
+
+def detail_record(room: Room, seat: str) -> tuple:
+    """(the seat's last check, its two latest failed events) from the audit store: what the
+    detail pane shows of it. A query: call it from a worker."""
+    events = [e for e in audit.events(room.name, seat, limit=5) if e.outcome != "ok"][:2]
+    return audit.seat_checks(room.name, seat), events
+
+
+__all__ = ["SeatTile", "EmptySeat", "RoomMap", "DetailPane", "Widget", "detail_record"]

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from labctl.cli import room_power
+from labctl.core.power import power_states
 from labctl.core import audit
 from labctl.core.pool import Pool
 from labctl.tui.app import LabConsole
@@ -38,7 +38,7 @@ async def asked(pilot, app, *keys, seat: str | None = None) -> str:
 
 def console(room, interval=1.0):
     pool = Pool(room, timeout=2.0)
-    return LabConsole(room, pool.sweep, room_power(room), interval=interval), pool
+    return LabConsole(room, pool.sweep, power_states(room), interval=interval), pool
 
 
 async def test_select_a_seat_and_reset_it_with_the_keys(provisioned, connector):
@@ -203,7 +203,7 @@ async def test_a_sweep_that_fails_is_shown_and_the_polling_goes_on(provisioned):
             raise OSError("the admin host ran out of file descriptors")
         return pool.sweep()
 
-    app = LabConsole(vroom.room, sweep, room_power(vroom.room), interval=0.5)
+    app = LabConsole(vroom.room, sweep, power_states(vroom.room), interval=0.5)
     try:
         async with app.run_test(size=SIZE) as pilot:
             notice = app.query_one("#notice")

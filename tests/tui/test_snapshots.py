@@ -15,6 +15,11 @@ PROBES = ROOT / "tests" / "unit" / "probes"
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
+    return offline_console(tmp_path, monkeypatch)
+
+
+def offline_console(tmp_path, monkeypatch) -> LabConsole:
+    """The demo room's console on recorded probes (pc07 unreachable, pc12 off)."""
     monkeypatch.setattr(paths, "AUDIT_DB", tmp_path / "audit.sqlite")
     room = load_room(ROOT / "inventory" / "demo")
     samples = {"pc03": "it02-student-mariadb-stopped.txt"}
