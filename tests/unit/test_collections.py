@@ -51,12 +51,26 @@ def test_the_installed_versions_are_inside_the_declared_ranges():
 
 @pytest.fixture(scope="module")
 def only_declared(tmp_path_factory):
-    """A collections path holding the declared collections only (links into the bundle)."""
-    top = tmp_path_factory.mktemp("collections") / "ansible_collections"
+    """A collections path holding the declared collections only, installed by
+    `ansible-galaxy collection install -r` from a local source, as an offline school
+    would: collections/requirements.yml, each name pointed at the `ansible` bundle's copy."""
+    tmp = tmp_path_factory.mktemp("collections")
+    local = {"collections": [{"name": str(BUNDLE / name.replace(".", "/")), "type": "dir"}
+                             for name in declared()]}
+    (tmp / "requirements.yml").write_text(yaml.safe_dump(local))
+    # the bundle is on Python's path, so galaxy would call it installed: --force copies
+    proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline",
+                           "--force", "-r", str(tmp / "requirements.yml"), "-p", str(tmp / "path")],
+                          env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(tmp / "path")},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    top = tmp / "path" / "ansible_collections"
+    installed = {f"{c.parent.name}.{c.name}" for c in top.glob("*/*") if c.is_dir()}
+    assert installed == set(declared()), "galaxy installed other collections than declared"
     for name in declared():
         ns, coll = name.split(".")
-        (top / ns).mkdir(parents=True, exist_ok=True)
-        (top / ns / coll).symlink_to(BUNDLE / ns / coll)
+        got = json.loads((top / ns / coll / "MANIFEST.json").read_text())["collection_info"]
+        assert got["version"] == version(name) and not (top / ns / coll).is_symlink()
     return {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
             "ANSIBLE_COLLECTIONS_PATH": str(top.parent), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
             "ANSIBLE_VAULT_PASSWORD_FILE": str(ROOT / "inventory/demo.vault-pass"),
