@@ -73,6 +73,16 @@ def test_labctl_status_over_two_rooms_names_each_seats_room(provisioned, capsys,
     room_vars = other / "group_vars" / "all" / "room.yml"
     room_vars.write_text(room_vars.read_text().replace("lab_room_name: itest",
                                                        "lab_room_name: itest2"))
+    # a room of its own has a state of its own: no key recorded for these seats, so none
+    # is borrowed from the other room, and its seats are not reached
+    assert main(["status", "--json", "-i", str(INVENTORY), "-i", str(other)]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    alone = [r for r in rows if r["room"] == "itest2"]
+    assert len(alone) == 5 and all(r["state"] == "offline" and "rooms/itest2/known_hosts"
+                                   in r["error"] for r in alone), alone
+    # the same seats under a second name, sharing the room's state (lab_state_dir)
+    with open(room_vars, "a") as f:
+        f.write(f"lab_state_dir: {provisioned[0].room.state.dir}\n")
     assert main(["status", "--json", "-i", str(INVENTORY), "-i", str(other)]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["room"], r["seat"]) for r in rows] == [
