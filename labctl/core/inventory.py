@@ -52,6 +52,7 @@ TIMEZONE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
 WINDOWS_TZ_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ().+-]{0,63}$")
 PROXY_RE = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?)?$")
 NTP_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
+INSTALL_DISK_RE = re.compile(r"^/dev/[a-z0-9/]{1,40}$")
 # overlayroot's setting: sourced as shell in the initramfs (roles/lab_reset/vars/main.yml)
 OVERLAYROOT_RE = re.compile(r"^(tmpfs|disabled)(:[a-z]+=[A-Za-z0-9_./-]+(,[a-z]+=[A-Za-z0-9_./-]+)*)?$")
 SKEL_PATH_RE = re.compile(r"^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]{0,254}$")
@@ -750,6 +751,13 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
             continue
         for item in value:
             check(var, item, pattern, what, fix)
+    for var in ("lab_install", "lab_server_pxe"):
+        if var in hv and not isinstance(hv[var], bool):
+            out.append((var, f"{hv[var]!r} is not true or false",
+                        f"write {var}: true (or false), without quotes"))
+    if "lab_server_install_disk" in hv:
+        check("lab_server_install_disk", hv["lab_server_install_disk"], INSTALL_DISK_RE,
+              "a disk (the installer takes it whole)", "name the disk, e.g. /dev/sda or /dev/nvme0n1")
     if "lab_reset_overlayroot" in hv:
         check("lab_reset_overlayroot", hv["lab_reset_overlayroot"], OVERLAYROOT_RE,
               "an overlayroot setting (sourced as shell in the initramfs)",

@@ -252,6 +252,7 @@ def init_room(name: str, seat_list: Path, subnet: str, out: Path, switch_family:
             "lab_state_dir": str(state.dir),
             "lab_os_family": "debian", "lab_vlan": 20, "ansible_user": "labadmin",
             "lab_common_timezone": timezone, "lab_coursedata_scale": "standard",
+            "lab_server_pxe": True,  # the network install; a seat installs once armed (lab_install)
             "lab_timetable": {"days": ["mon", "tue", "wed", "thu", "fri"],
                               "periods": ["08:00-08:45", "08:55-09:40", "10:00-10:45",
                                           "10:55-11:40", "14:00-14:45", "14:55-15:40",

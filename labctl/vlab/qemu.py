@@ -15,7 +15,9 @@ is a whole PC instead:
 - its network card has the seat's MAC, on a bridge of this machine (a tap device), so the
   PC is reached at its inventory address like a terminal in a real room;
 - a reboot inside the PC resets the QEMU machine, which boots the disk again: what a
-  reboot does to a PC's RAM (tmpfs) it does here.
+  reboot does to a PC's RAM (tmpfs) it does here;
+- or it is a bare PC (`start(netboot=True)`: an empty disk) whose firmware (SeaBIOS with
+  iPXE, from Debian's QEMU) boots from the network, as a new PC in a real room does.
 
 Its serial console is written to `<workdir>/console.log`.
 """
@@ -85,12 +87,15 @@ class QemuPC:
     """One seat of a room as a QEMU PC (see the module's help)."""
 
     def __init__(self, room: Room, seat: Seat, workdir: Path, bridge: str,
-                 memory_mb: int = 1024, disk_gb: int = 4):
+                 memory_mb: int = 1024, disk_gb: int = 4, port: tuple[str, str] | None = None):
+        """port: (interface name, port name) of a switch port to plug into, as
+        VirtualRoom.unplug gives them; else a port of its own."""
         self.room, self.seat, self.dir, self.bridge = room, seat, Path(workdir), bridge
         self.memory_mb, self.disk_gb = memory_mb, disk_gb
         self.disk = self.dir / "disk.img"
         self.console = self.dir / "console.log"
-        self.tap = f"qt{zlib.crc32(f'{room.name}/{seat.name}'.encode()):08x}"[:15]
+        self.tap, self.port_name = port or (
+            f"qt{zlib.crc32(f'{room.name}/{seat.name}'.encode()):08x}"[:15], None)
 
     # ------------------------------------------------------------------ the disk
     def build(self, students: list[str], progress=print) -> str:
@@ -154,24 +159,35 @@ class QemuPC:
         return " ".join(key.with_suffix(".pub").read_text().split()[:2])
 
     # ------------------------------------------------------------------ power
-    def start(self) -> None:
-        """Power the PC on: its tap on the bridge, QEMU booting the disk's kernel."""
+    def start(self, netboot: bool = False) -> None:
+        """Power the PC on: its tap on the bridge, QEMU booting the disk's kernel; or, with
+        netboot, a bare PC (an empty disk) whose firmware boots from the network (PXE)."""
         if self.pid():
             return
+        self.dir.mkdir(parents=True, exist_ok=True)
         if not Path(f"/sys/class/net/{self.bridge}").exists():
             raise VlabError(f"no bridge {self.bridge} for {self.seat.name}")
         subprocess.run(["ip", "link", "del", self.tap], capture_output=True)
         subprocess.run(["ip", "tuntap", "add", "dev", self.tap, "mode", "tap"], check=True)
+        if self.port_name:
+            subprocess.run(["ip", "link", "property", "add", "dev", self.tap, "altname",
+                            self.port_name], check=True)
         subprocess.run(["ip", "link", "set", self.tap, "master", self.bridge, "up"], check=True)
         cmd = ["qemu-system-x86_64", "-machine", "q35,accel=tcg", "-cpu", "max",
                "-smp", "2", "-m", str(self.memory_mb), "-display", "none", "-no-user-config",
-               "-nodefaults", "-serial", f"file:{self.console}",
-               "-kernel", str(self.dir / "vmlinuz"), "-initrd", str(self.dir / "initrd.img"),
-               "-append", "root=/dev/vda ro console=ttyS0 net.ifnames=0",
-               "-drive", f"file={self.disk},if=virtio,format=raw,cache=unsafe",
-               "-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no",
-               "-device", f"virtio-net-pci,netdev=n0,mac={self.seat.mac}",
-               "-pidfile", str(self.dir / "qemu.pid"), "-daemonize"]
+               "-nodefaults", "-serial", f"file:{self.console}"]
+        if netboot:
+            if not self.disk.exists():
+                with open(self.disk, "wb") as disk:  # empty, sparse: nothing to boot from
+                    disk.truncate(self.disk_gb << 30)
+            cmd += ["-boot", "n"]
+        else:
+            cmd += ["-kernel", str(self.dir / "vmlinuz"), "-initrd", str(self.dir / "initrd.img"),
+                    "-append", "root=/dev/vda ro console=ttyS0 net.ifnames=0"]
+        cmd += ["-drive", f"file={self.disk},if=virtio,format=raw,cache=unsafe",
+                "-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no",
+                "-device", f"virtio-net-pci,netdev=n0,mac={self.seat.mac}",
+                "-pidfile", str(self.dir / "qemu.pid"), "-daemonize"]
         with open(self.dir / "qemu.log", "ab") as log:
             proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
         if proc.returncode != 0:

@@ -378,6 +378,15 @@ class VirtualRoom:
         _ip("-n", ns, "link", "set", "host0", "up")
         _ip("-n", ns, "route", "replace", "default", "via", str(self.room.gateway))
 
+    def unplug(self, seat: Seat) -> tuple[str, str]:
+        """Take a stopped seat's cable out of its switch port, for another device (a QEMU PC)
+        to use: (the port's interface name, its port name). start_seat plugs the seat in again."""
+        if _pid(self.seat_dir(seat) / "runner.pid"):
+            raise VlabError(f"{seat.name} must be stopped before it is unplugged")
+        if _link_exists(self.veth(seat)):
+            _ip("link", "del", self.veth(seat))
+        return self.veth(seat), self.port_name(seat.switch_port)
+
     def layers(self, seat: Seat) -> list[str]:
         """The provisioned layers a seat boots on, above the golden image (top first)."""
         try:

@@ -105,6 +105,9 @@ BAD = {
     "overlayroot setting that runs a command in the initramfs": (
         {"lab_reset_overlayroot": 'tmpfs"; touch /media/root-ro/x; "'},
         "lab_reset_overlayroot", "is not an overlayroot setting"),
+    "install disk with a command after it": ({"lab_server_install_disk": "/dev/sda; reboot"},
+                                             "lab_server_install_disk", "is not a disk"),
+    "install armed by a string": ({"lab_install": "no"}, "lab_install", "is not true or false"),
     "windows time zone": ({"lab_windows_common_timezone": "China\"; Remove-Item C:\\"},
                           "lab_windows_common_timezone", "is not a Windows time zone name"),
 }

@@ -1,0 +1,104 @@
+"""The network install, served by the virtual room's lab server: a bare QEMU PC with a MAC
+the inventory gives a seat armed for install (lab_install: true) gets its reservation by
+DHCP, pxelinux and Debian's installer over TFTP, and the preseed written for it over HTTP;
+a PC whose MAC the room does not know gets no address and no installer. The server's logs
+and the PC's serial console prove each step. (The install itself, about an hour under
+QEMU without KVM here, is not run by the suite.)"""
+
+import dataclasses
+import re
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from labctl.core.playbook import run_playbook
+from labctl.core.ssh import run
+from labctl.vlab.qemu import QemuPC
+from tests.vroom import INVENTORY, copy_inventory
+
+SEAT = "it04"
+STRANGER = "52:54:00:78:0f:0f"
+
+
+@pytest.fixture
+def armed(provisioned, tmp_path):
+    vroom, _ = provisioned
+    inventory = copy_inventory(tmp_path / "inventory")
+    with open(inventory / "group_vars" / "servers.yml", "a") as f:
+        f.write("lab_server_pxe: true\n")
+    (inventory / "host_vars").mkdir(exist_ok=True)
+    (inventory / "host_vars" / f"{SEAT}.yml").write_text("lab_install: true\n")
+    seat = vroom.room.seat(SEAT)
+    try:
+        served = run_playbook(inventory, "server.yml", limit="servers")
+        assert served.succeeded, served.output[-3000:]
+        vroom.stop_seat(seat)  # a bare PC takes its place, on its switch port
+        yield vroom, seat, inventory, vroom.unplug(seat)
+    finally:
+        vroom.start_seat(seat)
+        assert vroom.wait_ready([seat], 180)[0].ssh
+        back = run_playbook(INVENTORY, "server.yml", limit="servers")  # the room as it was
+        assert back.succeeded, back.output[-3000:]
+
+
+def server_says(connector, vroom, command: str) -> str:
+    with connector.session(vroom.room.servers[0]) as client:
+        return run(client, command, timeout=30).stdout
+
+
+def wait(predicate, timeout: float, step: float = 3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(step)
+    return None
+
+
+def test_a_room_mac_boots_the_installer_with_its_preseed_and_a_stranger_gets_nothing(
+        armed, connector, tmp_path):
+    vroom, seat, inventory, port = armed
+    since = server_says(connector, vroom, "date '+%Y-%m-%d %H:%M:%S'").strip()
+    journal = f"sudo journalctl -u dnsmasq --no-pager -o cat --since '{since}'"
+
+    # a PC the room does not know: it asks, and gets nothing
+    stranger = QemuPC(vroom.room, dataclasses.replace(seat, name="stranger", mac=STRANGER),
+                      tmp_path / "stranger", vroom.bridge)
+    try:
+        stranger.start(netboot=True)
+        asked = wait(lambda: [line for line in server_says(connector, vroom, journal).splitlines()
+                              if STRANGER in line], 180)
+        assert asked, "the stranger's DHCP request never reached the server"
+        assert any("no address available" in line for line in asked), asked
+        time.sleep(20)  # its firmware retries: still nothing
+        assert not [line for line in server_says(connector, vroom, journal).splitlines()
+                    if STRANGER in line and ("DHCPOFFER" in line or "DHCPACK" in line)]
+    finally:
+        stranger.stop()
+
+    # the seat's own MAC, armed for install: lease, pxelinux, the installer, its preseed
+    pc = QemuPC(vroom.room, seat, tmp_path / "pc", vroom.bridge, port=port)
+    try:
+        pc.start(netboot=True)
+        access = "sudo cat /var/log/nginx/access.log"
+        fetched = wait(lambda: [line for line in server_says(connector, vroom, access).splitlines()
+                                if f"/lab-install/{SEAT}.cfg" in line], 900, 10)
+        assert fetched, f"the installer never fetched its preseed; console: {pc.console}"
+        assert fetched[0].startswith(f"{seat.ip} ") and '" 200 ' in fetched[0], fetched
+        log = server_says(connector, vroom, journal)
+        assert re.search(rf"DHCPACK\(\w+\) {re.escape(str(seat.ip))} {seat.mac}", log), log[-2000:]
+        for sent in ("pxelinux.0", f"pxelinux.cfg/01-{seat.mac.replace(':', '-')}",
+                     "debian-installer/amd64/linux", "debian-installer/amd64/initrd.gz"):
+            assert re.search(rf"sent \S*{re.escape(sent)} to {re.escape(str(seat.ip))}", log), sent
+        console = pc.console.read_text(errors="replace")
+        assert "Linux version" in console and "url=http://" in console  # the installer's kernel
+        # the preseed is for that seat's address only: from here (the admin host) it is refused
+        server = vroom.room.servers[0]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://{server.ip}/lab-install/{SEAT}.cfg", timeout=10)
+        assert refused.value.code == 403
+    finally:
+        pc.stop()
