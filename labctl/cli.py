@@ -383,7 +383,7 @@ def _fingerprint_confirmed(new: str) -> bool:
 
 def cmd_enroll(args) -> int:
     import getpass
-    from labctl.core.enroll import enroll_seat
+    from labctl.core.enroll import enroll
     from labctl.core.errors import NoSeatChosen
     room = _room(args)
     if args.all:
@@ -391,10 +391,18 @@ def cmd_enroll(args) -> int:
     else:
         seats = [s for s in room.select(args.names) if s.is_linux] if args.names else []
     if not seats:
-        raise NoSeatChosen("no terminal matches")
+        raise NoSeatChosen("name the Linux seats to enrol (labctl enroll pc01 pc02 ...), "
+                           "or --all" if not args.names else
+                           f"none of {', '.join(args.names)} is a Linux seat: a Windows seat's "
+                           "connection is set up as docs/windows.md says")
     if args.expect_fingerprint and len(seats) > 1:
         raise LabError(_("--expect-fingerprint names one seat's key: enrol one seat with it"))
-    if args.password_stdin:
+    password = None
+    if args.installed:
+        if args.expect_fingerprint or args.password_stdin:
+            raise LabError(_("--installed takes the keys the installer handed over: no "
+                             "--expect-fingerprint or password with it"))
+    elif args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
         password = getpass.getpass(_("{user}'s password on the new terminals (not stored): ",
@@ -408,8 +416,7 @@ def cmd_enroll(args) -> int:
               file=sys.stderr if args.json else sys.stdout)  # --json: stdout holds the answer
         return _fingerprint_confirmed(new)
 
-    results = [enroll_seat(room, seat, password, confirm, args.expect_fingerprint)
-               for seat in seats]
+    results = enroll(room, seats, password, confirm, args.expect_fingerprint, args.installed)
     del password
     if args.json:
         print(json.dumps({"room": room.name, "ok": all(r.outcome == "enrolled" for r in results),
@@ -742,6 +749,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the host key's fingerprint read off the seat's console (one seat)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the admin's password from standard input, not the terminal")
+    p.add_argument("--installed", action="store_true",
+                   help="seats the network install made: their host keys are the ones their "
+                        "installer handed over to the lab server (no password)")
     p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
     p.set_defaults(func=cmd_enroll)
 

@@ -37,6 +37,9 @@ ZH_CN = {
     "no terminal to ask the password: pass --password-stdin and give it on standard input":
         "没有终端可以询问密码：请加 --password-stdin，并从标准输入提供密码",
     "{seat} ({ip}) offers {new}": "{seat}（{ip}）提供的主机密钥为 {new}",
+    "--installed takes the keys the installer handed over: no --expect-fingerprint or "
+    "password with it":
+        "--installed 使用安装程序交给实验室服务器的主机密钥：不能同时使用 --expect-fingerprint 或密码",
     "{user}'s password on the new terminals (not stored): ": "新终端上 {user} 的密码（不会保存）：",
     "enrolled": "已登记",
     "{action} of {names} not confirmed: add --yes": "{names} 的{action}未确认：请加 --yes",

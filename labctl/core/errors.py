@@ -55,6 +55,7 @@ class ConnectError(LabError):
 
     def __init__(self, host: str, message: str):
         self.host = host
+        self.reason = message
         super().__init__(f"{host}: {message}")
 
 

@@ -28,9 +28,10 @@ def fingerprint(key: str) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
-def offered(seat: Seat, timeout: float = 5.0) -> str:
-    """The host key the seat offers now ("type base64"), from a key exchange alone: no
-    login, nothing trusted."""
+def key_exchange(seat: Seat, timeout: float = 5.0) -> tuple[paramiko.Transport, str]:
+    """An SSH key exchange with the seat and nothing more: the open transport (the caller
+    closes it; nothing is authenticated yet) and the host key it offered ("type base64").
+    Raises ConnectError when the seat does not answer or no exchange completes."""
     try:
         sock = socket.create_connection((str(seat.ip), 22), timeout=timeout)
     except OSError as exc:
@@ -40,11 +41,18 @@ def offered(seat: Seat, timeout: float = 5.0) -> str:
         transport.banner_timeout = timeout
         transport.start_client(timeout=timeout)
         key = transport.get_remote_server_key()
-        return f"{key.get_name()} {key.get_base64()}"
     except (paramiko.SSHException, OSError, EOFError) as exc:
-        raise ConnectError(seat.name, f"no SSH key exchange with {seat.ip}: {exc}") from None
-    finally:
         transport.close()
+        raise ConnectError(seat.name, f"no SSH key exchange with {seat.ip}: {exc}") from None
+    return transport, f"{key.get_name()} {key.get_base64()}"
+
+
+def offered(seat: Seat, timeout: float = 5.0) -> str:
+    """The host key the seat offers now ("type base64"), from a key exchange alone: no
+    login, nothing trusted."""
+    transport, key = key_exchange(seat, timeout)
+    transport.close()
+    return key
 
 
 def recorded(seat: Seat, known_hosts: Path) -> list[str]:

@@ -129,14 +129,16 @@ def _stop_ansible() -> None:
 
 def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str | None = None,
                  check: bool = False, diff: bool = False, extra_args: list[str] | None = None,
-                 env: dict | None = None, on_line=None, on_event=None) -> PlaybookResult:
+                 env: dict | None = None, on_line=None, on_event=None,
+                 state: paths.RoomState | None = None) -> PlaybookResult:
     """Run a playbook through ansible-runner (as AWX does) and build its result from the
     run's structured events, never from its text: on_event gets each TaskEvent as it
-    happens, on_line each line of Ansible's display (for a terminal to show)."""
+    happens, on_line each line of Ansible's display (for a terminal to show). state is the
+    room's (its fact cache, key and known_hosts), read from the inventory when not given."""
     import ansible_runner
     path = Path(playbook) if Path(playbook).is_absolute() else PLAYBOOKS / playbook
     flags = (["--check"] if check else []) + (["--diff"] if diff else []) + (extra_args or [])
-    state = load_room(inventory).state  # the room's fact cache, key and known_hosts
+    state = state or load_room(inventory).state
     if os.geteuid() == 0:
         state.make()  # root's alone
     recap: dict[str, HostRecap] = {}
@@ -211,7 +213,8 @@ def provision(room, playbook: str = "site.yml", limit: str | None = None, check:
     run that did not finish is recorded as failed on every host it was meant for."""
     from labctl.core import audit
     result = run_playbook(room.inventory, playbook, limit=limit, check=check, diff=diff,
-                          on_line=on_line, extra_args=extra_args, on_event=on_event)
+                          on_line=on_line, extra_args=extra_args, on_event=on_event,
+                          state=room.state)
     try:
         meant = {s.name for s in room.match(limit)}
     except NoSuchSeat:  # a pattern only Ansible knows (the switch, an exclusion)

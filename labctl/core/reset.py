@@ -168,7 +168,8 @@ def _reset_windows(room: Room, seats: list[Seat]) -> list[SeatReset]:
     """Windows seats are reset by their role (playbooks/reset.yml), all in one run."""
     from labctl.core.playbook import run_playbook
     start = time.monotonic()
-    result = run_playbook(room.inventory, "reset.yml", limit=",".join(s.name for s in seats))
+    result = run_playbook(room.inventory, "reset.yml", limit=",".join(s.name for s in seats),
+                          state=room.state)
     out = []
     for seat in seats:
         recap = result.recap.get(seat.name)
@@ -207,7 +208,7 @@ def set_maintenance(room: Room, seats: list[Seat], on: bool) -> list[SeatReset]:
         if not chosen:
             continue
         run = run_playbook(room.inventory, playbook, limit=",".join(s.name for s in chosen),
-                           extra_args=["--tags", tag, "-e", extra])
+                           extra_args=["--tags", tag, "-e", extra], state=room.state)
         for seat in chosen:
             outcome, why = run.outcome(seat.name)  # a failure names its task and reason
             result = SeatReset(seat.name, method, outcome, 0.0,

@@ -239,7 +239,7 @@ class LabConsole(App):
         self.read_detail(self.cursor)
 
     def _show_detail(self) -> None:
-        self.query_one("#detail", DetailPane).show(self.room, self.views.get(self.cursor),
+        self.query_one("#detail", DetailPane).show(self.views.get(self.cursor),
                                                    self.details.get(self.cursor))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)

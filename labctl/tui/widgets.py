@@ -103,7 +103,7 @@ class DetailPane(Vertical):
         yield Sparkline([], id="detail-sparkline")
         yield Static("", id="detail-body")
 
-    def show(self, room: Room, view: SeatView | None, record: tuple | None = None) -> None:
+    def show(self, view: SeatView | None, record: tuple | None = None) -> None:
         """The seat's view, and its audit record (detail_record) once read: until then the
         parts that come from the audit store say so."""
         if view is None:

@@ -180,7 +180,7 @@ class QemuPC:
             if not self.disk.exists():
                 with open(self.disk, "wb") as disk:  # empty, sparse: nothing to boot from
                     disk.truncate(self.disk_gb << 30)
-            cmd += ["-boot", "n"]
+            cmd += ["-boot", "once=n"]  # the network once; a reboot boots the disk
         else:
             cmd += ["-kernel", str(self.dir / "vmlinuz"), "-initrd", str(self.dir / "initrd.img"),
                     "-append", "root=/dev/vda ro console=ttyS0 net.ifnames=0"]

@@ -8,6 +8,8 @@ import secrets
 import shlex
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import paramiko
 import pytest
@@ -16,8 +18,9 @@ from labctl.cli import main
 from labctl.core import audit, knownhosts
 from labctl.core.enroll import DROP_IN, password_offered
 from labctl.core.hostkeys import fingerprint, recorded
+from labctl.core.playbook import run_playbook
 from labctl.core.ssh import run
-from tests.vroom import INVENTORY, ssh
+from tests.vroom import INVENTORY, copy_inventory, ssh
 
 SEAT = "it03"
 # what the seat's disk holds of the room's, put back after the test (paths under its root)
@@ -123,3 +126,99 @@ def test_a_debian_pc_is_enrolled_on_the_technicians_word_and_nothing_changes_wit
     assert [e.outcome for e in events[-4:]] == ["refused", "refused", "ok", "ok"]
     for where in [printed, printed2] + [e.detail for e in events]:
         assert password not in where, "the password reached the output or the audit log"
+
+
+# --- a PC the network install made: its installer handed its host key over -----------------
+
+HANDOVER = ("import sys, urllib.request as u\n"
+            "key = open(sys.argv[2], 'rb').read()\n"
+            "try:\n"
+            "    r = u.urlopen(u.Request(sys.argv[1], data=key, method='PUT'), timeout=20)\n"
+            "    print(r.status)\n"
+            "except u.HTTPError as e:\n"
+            "    print(e.code)\n")
+
+
+def hand_over(connector, seat, server, key_file: str, as_seat: str = SEAT) -> int:
+    """The installer's last step, as the seat would send it: its host key PUT to the lab
+    server's address for as_seat (the preseed does it with curl -T; the same request)."""
+    url = f"http://{server.ip}/lab-install/hostkey/{as_seat}"
+    out = ssh(connector, seat, f"sudo python3 -c {shlex.quote(HANDOVER)} {url} {key_file}")
+    assert out.ok, out.stderr
+    return int(out.stdout.strip())
+
+
+@pytest.fixture
+def installed_pc(provisioned, connector, tmp_path):
+    """it03 armed for install on the lab server (lab_install: true) and with a new host key,
+    as the network install leaves a PC: the admin key in place, its key not yet recorded.
+    Afterwards it is powered off and on (its recorded identity back) and the server disarmed."""
+    vroom, _ = provisioned
+    room, seat = vroom.room, vroom.room.seat(SEAT)
+    inventory = copy_inventory(tmp_path / "inventory")
+    with open(inventory / "group_vars" / "servers.yml", "a") as f:
+        f.write("lab_server_pxe: true\n")
+    (inventory / "host_vars").mkdir(exist_ok=True)
+    (inventory / "host_vars" / f"{SEAT}.yml").write_text("lab_install: true\n")
+    try:
+        served = run_playbook(inventory, "server.yml", limit="servers")
+        assert served.succeeded, served.output[-3000:]
+        assert ssh(connector, seat, "sudo sh -c 'rm -f /etc/ssh/ssh_host_ed25519_key* && "
+                   "ssh-keygen -q -t ed25519 -N \"\" -f /etc/ssh/ssh_host_ed25519_key && "
+                   "systemctl restart ssh'").ok
+        knownhosts.remove([str(seat.ip)], room.state.known_hosts)  # a PC the room never saw
+        pub = vroom.seat_dir(seat) / "root/etc/ssh/ssh_host_ed25519_key.pub"
+        yield vroom, seat, fingerprint(pub.read_text())
+    finally:
+        vroom.stop_seat(seat)
+        vroom.start_seat(seat)
+        assert vroom.wait_ready([seat], 120)[0].ssh
+        back = run_playbook(INVENTORY, "server.yml", limit="servers")  # disarmed, key gone
+        assert back.succeeded, back.output[-3000:]
+
+
+def enroll_installed(capsys) -> tuple[int, dict]:
+    code = main(["enroll", "-i", str(INVENTORY), SEAT, "--installed", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_an_installed_pc_is_enrolled_from_the_key_its_installer_handed_over(
+        installed_pc, connector, capsys):
+    vroom, seat, new = installed_pc
+    room, server = vroom.room, vroom.room.servers[0]
+    key_file = "/etc/ssh/ssh_host_ed25519_key.pub"
+
+    # nothing handed over yet: nothing recorded, the seat is not trusted on the network's word
+    code, answer = enroll_installed(capsys)
+    assert code == 1 and answer["results"][0]["outcome"] == "failed"
+    assert "handed no host key" in answer["results"][0]["detail"]
+    assert recorded(seat, room.state.known_hosts) == []
+
+    # only the seat's own address may hand its key over, and only by PUT
+    other = room.seat("it04")
+    assert hand_over(connector, other, server, key_file) == 403  # another seat, as it03
+    req = urllib.request.Request(f"http://{server.ip}/lab-install/hostkey/{SEAT}",
+                                 data=b"ssh-ed25519 AAAA x\n", method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the admin host's address
+        urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 403
+    assert hand_over(connector, seat, server, key_file, as_seat="it04") == 403  # not armed
+
+    # a key that is not the one the seat offers (its installer ran on another PC): refused
+    assert ssh(connector, seat, "sudo ssh-keygen -q -t ed25519 -N '' -f /root/other").ok
+    assert hand_over(connector, seat, server, "/root/other.pub") in (201, 204)
+    code, answer = enroll_installed(capsys)
+    (result,) = answer["results"]
+    assert code == 1 and result["outcome"] == "refused" and result["fingerprint"] == new
+    assert recorded(seat, room.state.known_hosts) == []
+
+    # the key the installer handed over is the one the seat offers: enrolled, no password
+    assert hand_over(connector, seat, server, key_file) in (201, 204)
+    code, answer = enroll_installed(capsys)
+    (result,) = answer["results"]
+    assert code == 0 and result["outcome"] == "enrolled", result
+    assert "handed over by its installer" in result["detail"]
+    assert [fingerprint(k) for k in recorded(seat, room.state.known_hosts)] == [new]
+    assert ssh(connector, seat, "true").ok
+    events = audit.query(room.name, seat=SEAT, action="enroll")
+    assert [e.outcome for e in events[-3:]] == ["failed", "refused", "ok"]

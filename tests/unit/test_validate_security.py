@@ -107,6 +107,10 @@ BAD = {
         "lab_reset_overlayroot", "is not an overlayroot setting"),
     "install disk with a command after it": ({"lab_server_install_disk": "/dev/sda; reboot"},
                                              "lab_server_install_disk", "is not a disk"),
+    "host key directory that climbs out": ({"lab_server_hostkey_dir": "/var/lib/../../etc/ssh"},
+                                           "lab_server_hostkey_dir", "is not a plain absolute path"),
+    "host key directory with nginx syntax": ({"lab_server_hostkey_dir": "/srv/k; autoindex on"},
+                                             "lab_server_hostkey_dir", "is not a plain absolute path"),
     "install armed by a string": ({"lab_install": "no"}, "lab_install", "is not true or false"),
     "windows time zone": ({"lab_windows_common_timezone": "China\"; Remove-Item C:\\"},
                           "lab_windows_common_timezone", "is not a Windows time zone name"),
@@ -212,3 +216,19 @@ def test_a_plain_state_directory_is_the_rooms(tmp_path, capsys):
     assert (state.admin_key, state.known_hosts, state.facts) == (
         Path("/srv/labctl/b305/ssh/id_ed25519"), Path("/srv/labctl/b305/known_hosts"),
         Path("/srv/labctl/b305/facts"))
+
+
+def test_a_handed_over_host_key_is_one_ed25519_key_and_labctl_looks_where_the_role_writes():
+    """What an installer hands over reaches known_hosts only as "ssh-ed25519 BASE64": a
+    second line, a marker (@cert-authority) or another host's pattern is not a key."""
+    import yaml
+
+    from labctl.core.enroll import HANDED_KEY, HANDOVER_DIR
+    from labctl.core.paths import PROJECT
+    defaults = yaml.safe_load((PROJECT / "roles/lab_server/defaults/main.yml").read_text())
+    assert defaults["lab_server_hostkey_dir"] == HANDOVER_DIR
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm1R0Q6TaZc8eA2HuXzv3bD2qCjZ0gA5b7T6e9y8Lx0"
+    assert HANDED_KEY.fullmatch(key + " root@pc01\n").group(1) == key
+    for bad in (f"@cert-authority * {key}\n", f"{key}\npc02 {key}\n", f"ssh-rsa {key[12:]}\n",
+                f"{key} x\ny\n", f"{key}\t@\n"):
+        assert not HANDED_KEY.fullmatch(bad), bad
