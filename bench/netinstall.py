@@ -59,7 +59,8 @@ def armed_copy(inventory: Path, seat: str, where: Path) -> Path:
     (where / (inventory.name + ".vault-pass")).symlink_to(
         paths.vault_password_file(inventory).resolve())
     with open(copy / "group_vars" / "servers.yml", "a") as f:
-        f.write("\nlab_server_pxe: true\nlab_server_install_disk: /dev/vda\n")
+        f.write("\nlab_server_pxe: true\nlab_server_install_disk: /dev/vda\n"
+                "lab_server_install_console: ttyS0,115200n8\n")
     (copy / "host_vars").mkdir(exist_ok=True)
     with open(copy / "host_vars" / f"{seat}.yml", "a") as f:
         f.write("\nlab_install: true\n")

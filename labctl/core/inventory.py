@@ -53,6 +53,7 @@ WINDOWS_TZ_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ().+-]{0,63}$")
 PROXY_RE = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?)?$")
 NTP_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 INSTALL_DISK_RE = re.compile(r"^/dev/[a-z0-9/]{1,40}$")
+CONSOLE_RE = re.compile(r"^((tty[0-9]{1,2})|(ttyS[0-9](,[0-9]{4,6}([noe][5-8])?)?))?$")
 PLAIN_DIR_RE = re.compile(r"^(?!.*/\.\.)(/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,40}){2,8}$")
 # overlayroot's setting: sourced as shell in the initramfs (roles/lab_reset/vars/main.yml)
 OVERLAYROOT_RE = re.compile(r"^(tmpfs|disabled)(:[a-z]+=[A-Za-z0-9_./-]+(,[a-z]+=[A-Za-z0-9_./-]+)*)?$")
@@ -759,6 +760,10 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
     if "lab_server_install_disk" in hv:
         check("lab_server_install_disk", hv["lab_server_install_disk"], INSTALL_DISK_RE,
               "a disk (the installer takes it whole)", "name the disk, e.g. /dev/sda or /dev/nvme0n1")
+    if "lab_server_install_console" in hv:
+        check("lab_server_install_console", hv["lab_server_install_console"], CONSOLE_RE,
+              "a console for the installer (on its kernel command line)",
+              "write '' for the screen, or a serial port such as ttyS0,115200n8")
     if "lab_server_hostkey_dir" in hv:
         check("lab_server_hostkey_dir", hv["lab_server_hostkey_dir"], PLAIN_DIR_RE,
               "a plain absolute path (written into nginx's configuration, read by root)",

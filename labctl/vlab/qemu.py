@@ -17,7 +17,8 @@ is a whole PC instead:
 - a reboot inside the PC resets the QEMU machine, which boots the disk again: what a
   reboot does to a PC's RAM (tmpfs) it does here;
 - or it is a bare PC (`start(netboot=True)`: an empty disk) whose firmware (SeaBIOS with
-  iPXE, from Debian's QEMU) boots from the network, as a new PC in a real room does.
+  iPXE, from Debian's QEMU; or, with uefi=True, OVMF, Debian's UEFI firmware) boots from
+  the network, as a new PC in a real room does.
 
 Its serial console is written to `<workdir>/console.log`.
 """
@@ -38,6 +39,7 @@ from labctl.core.errors import VlabError
 from labctl.core.room import Room, Seat
 from labctl.vlab import image as golden
 
+OVMF = Path("/usr/share/OVMF")  # Debian's ovmf package
 PC_PACKAGES = ("linux-image-amd64", "initramfs-tools", "overlayroot", "rsync", "udev", "python3-apt", "busybox",
                "systemd-timesyncd")
 
@@ -159,9 +161,11 @@ class QemuPC:
         return " ".join(key.with_suffix(".pub").read_text().split()[:2])
 
     # ------------------------------------------------------------------ power
-    def start(self, netboot: bool = False) -> None:
+    def start(self, netboot: bool = False, uefi: bool = False) -> None:
         """Power the PC on: its tap on the bridge, QEMU booting the disk's kernel; or, with
-        netboot, a bare PC (an empty disk) whose firmware boots from the network (PXE)."""
+        netboot, a bare PC (an empty disk) whose firmware boots from the network (PXE):
+        SeaBIOS (legacy BIOS) once, then its disk; with uefi, OVMF (Debian's UEFI firmware
+        for QEMU, its own variable store), which tries the disk, then the network."""
         if self.pid():
             return
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -180,7 +184,14 @@ class QemuPC:
             if not self.disk.exists():
                 with open(self.disk, "wb") as disk:  # empty, sparse: nothing to boot from
                     disk.truncate(self.disk_gb << 30)
-            cmd += ["-boot", "once=n"]  # the network once; a reboot boots the disk
+            if uefi:
+                variables = self.dir / "OVMF_VARS.fd"
+                if not variables.exists():
+                    shutil.copyfile(OVMF / "OVMF_VARS_4M.fd", variables)
+                cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF / 'OVMF_CODE_4M.fd'}",
+                        "-drive", f"if=pflash,format=raw,unit=1,file={variables}"]
+            else:
+                cmd += ["-boot", "once=n"]  # the network once; a reboot boots the disk
         else:
             cmd += ["-kernel", str(self.dir / "vmlinuz"), "-initrd", str(self.dir / "initrd.img"),
                     "-append", "root=/dev/vda ro console=ttyS0 net.ifnames=0"]

@@ -3,7 +3,8 @@ the inventory gives a seat armed for install (lab_install: true) gets its reserv
 DHCP, pxelinux and Debian's installer over TFTP, and the preseed written for it over HTTP;
 a PC whose MAC the room does not know gets no address and no installer. The server's logs
 and the PC's serial console prove each step. (The install itself, about an hour under
-QEMU without KVM here, is not run by the suite.)"""
+QEMU without KVM here, is bench/netinstall.py.) The same for a UEFI PC (OVMF): shim, GRUB,
+the installer, its preseed."""
 
 import dataclasses
 import re
@@ -22,12 +23,13 @@ SEAT = "it04"
 STRANGER = "52:54:00:78:0f:0f"
 
 
-@pytest.fixture
-def armed(provisioned, tmp_path):
+@pytest.fixture(scope="module")
+def armed(provisioned, tmp_path_factory):
     vroom, _ = provisioned
-    inventory = copy_inventory(tmp_path / "inventory")
+    inventory = copy_inventory(tmp_path_factory.mktemp("netinstall") / "inventory")
     with open(inventory / "group_vars" / "servers.yml", "a") as f:
-        f.write("lab_server_pxe: true\n")
+        # the QEMU PCs have no screen: the installer shows itself on their serial port
+        f.write("lab_server_pxe: true\nlab_server_install_console: ttyS0,115200n8\n")
     (inventory / "host_vars").mkdir(exist_ok=True)
     (inventory / "host_vars" / f"{SEAT}.yml").write_text("lab_install: true\n")
     seat = vroom.room.seat(SEAT)
@@ -95,10 +97,39 @@ def test_a_room_mac_boots_the_installer_with_its_preseed_and_a_stranger_gets_not
             assert re.search(rf"sent \S*{re.escape(sent)} to {re.escape(str(seat.ip))}", log), sent
         console = pc.console.read_text(errors="replace")
         assert "Linux version" in console and "url=http://" in console  # the installer's kernel
+        assert f"lab-install/{SEAT}.cfg" in console and "console=ttyS0" in console
         # the preseed is for that seat's address only: from here (the admin host) it is refused
         server = vroom.room.servers[0]
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://{server.ip}/lab-install/{SEAT}.cfg", timeout=10)
         assert refused.value.code == 403
+    finally:
+        pc.stop()
+
+
+def test_a_uefi_pc_gets_shim_grub_and_the_installer_with_its_preseed(armed, connector, tmp_path):
+    """The same seat as a UEFI PC (OVMF): its firmware says so in its DHCP request, gets
+    Debian's shim, which loads Debian's GRUB; GRUB's configuration (the room's, one entry per
+    armed MAC) starts the installer with the seat's preseed."""
+    vroom, seat, inventory, port = armed
+    since = server_says(connector, vroom, "date '+%Y-%m-%d %H:%M:%S'").strip()
+    journal = f"sudo journalctl -u dnsmasq --no-pager -o cat --since '{since}'"
+    access = "sudo cat /var/log/nginx/access.log"
+    before = len([line for line in server_says(connector, vroom, access).splitlines()
+                  if f"/lab-install/{SEAT}.cfg" in line])
+    pc = QemuPC(vroom.room, seat, tmp_path / "uefi", vroom.bridge, port=port)
+    try:
+        pc.start(netboot=True, uefi=True)
+        fetched = wait(lambda: len([line for line in server_says(connector, vroom, access).splitlines()
+                                    if f"/lab-install/{SEAT}.cfg" in line]) > before, 1200, 10)
+        assert fetched, f"the installer never fetched its preseed; console: {pc.console}"
+        log = server_says(connector, vroom, journal)
+        for sent in ("debian-installer/amd64/bootnetx64.efi", "debian-installer/amd64/grubx64.efi",
+                     "debian-installer/amd64/grub/grub.cfg", "debian-installer/amd64/linux",
+                     "debian-installer/amd64/initrd.gz"):
+            assert re.search(rf"sent \S*{re.escape(sent)} to {re.escape(str(seat.ip))}", log), sent
+        assert "pxelinux" not in "".join(line for line in log.splitlines() if str(seat.ip) in line)
+        console = pc.console.read_text(errors="replace")
+        assert "Linux version" in console and f"lab-install/{SEAT}.cfg" in console
     finally:
         pc.stop()

@@ -111,6 +111,9 @@ BAD = {
                                            "lab_server_hostkey_dir", "is not a plain absolute path"),
     "host key directory with nginx syntax": ({"lab_server_hostkey_dir": "/srv/k; autoindex on"},
                                              "lab_server_hostkey_dir", "is not a plain absolute path"),
+    "installer console with a kernel option after it": (
+        {"lab_server_install_console": "ttyS0 init=/bin/sh"},
+        "lab_server_install_console", "is not a console for the installer"),
     "install armed by a string": ({"lab_install": "no"}, "lab_install", "is not true or false"),
     "windows time zone": ({"lab_windows_common_timezone": "China\"; Remove-Item C:\\"},
                           "lab_windows_common_timezone", "is not a Windows time zone name"),
