@@ -32,11 +32,16 @@ again, and the server is converged with the room's own inventory (disarmed).
 from __future__ import annotations
 
 import argparse
+import lzma
+import re
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from _room import cpu_now, cpu_split
@@ -77,6 +82,37 @@ def wait(what: str, predicate, timeout: float, step: float = 10.0):
     raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def installer_components(room, sample: int = 0) -> list[str]:
+    """The installer's components (udebs) the lab server's cache cannot fetch, of those the
+    netboot installer always downloads: found before a PC waits hours on the installer's
+    "Downloading a file failed" question. sample > 0 also tries that many others."""
+    server = room.servers[0]
+    port = server.vars.get("lab_server_cache_port", 3142)
+    base = f"http://{server.ip}:{port}/debian"
+    with urllib.request.urlopen(f"{base}/dists/bookworm/main/debian-installer/binary-amd64/"
+                                "Packages.xz", timeout=120) as r:
+        index = lzma.decompress(r.read()).decode()
+    files = dict(re.findall(r"^Package: (\S+)\n(?:.*\n)*?Filename: (\S+)", index, re.M))
+    wanted = [files[p] for p in ("apt-mirror-setup", "partman-base", "grub-installer",
+                                 "bootstrap-base", "pkgsel") if p in files]
+    wanted += sorted(files.values())[::max(1, len(files) // sample)][:sample] if sample else []
+    missing = []
+    for path in wanted:
+        try:
+            urllib.request.urlopen(f"{base}/{path}", timeout=60).close()  # (HEAD is
+            # answered 200 by the cache without asking the archive)
+        except urllib.error.HTTPError:
+            missing.append(path)
+    return missing
+
+
+def installer_stopped(console: str) -> str:
+    """The question the installer stopped at (its "[!!]" dialogs), if it did."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Z]|[(]0[a-z]+[(]B", " ", console)
+    found = re.findall(r"\[!!\]\s+([^\n]{0,80}?)\s{2,}.*?((?:[A-Z][^.]{10,200}\.))", text[-20000:], re.S)
+    return f"{found[-1][0].strip()}: {found[-1][1].strip()}" if found else ""
+
+
 def listening(ip: str) -> bool:
     try:
         socket.create_connection((ip, 22), timeout=3).close()
@@ -109,6 +145,13 @@ def run(args) -> int:
         vroom.up(wait=300)
         mirror.dotnet()
         provision(vroom, progress=lambda line: print(f"  {line}", flush=True))
+    missing = installer_components(room, sample=20)
+    if missing:
+        raise SystemExit(f"{room.name}: the lab server's cache cannot fetch {len(missing)} of the "
+                         "installer's components (udebs) from the archive it reaches, e.g. "
+                         f"{', '.join(missing[:4])}: the installer would stop at 'Downloading a "
+                         "file failed'. Give the cache an archive that carries them "
+                         "(/etc/apt-cacher-ng/backends_debian on the lab server).")
     workdir = Path(tempfile.mkdtemp(prefix="labctl-netinstall-"))
     pc = None
     phases = Phases()
@@ -127,7 +170,13 @@ def run(args) -> int:
         console = lambda: pc.console.read_text(errors="replace") if pc.console.exists() else ""  # noqa: E731
         wait("the installer's kernel", lambda: "Linux version" in console(), 900, 5)
         phases.end("network boot to the installer's kernel")
-        wait("the host key handed over", lambda: handed_over(room, [seat]), 4 * 3600, 30)
+
+        def installed():
+            stopped = installer_stopped(console())
+            if stopped:
+                raise SystemExit(f"the installer stopped at a question: {stopped}")
+            return handed_over(room, [seat])
+        wait("the host key handed over", installed, 4 * 3600, 30)
         phases.end("unattended install (to its last step)")
         wait("the installed system's sshd", lambda: console().count("Linux version") >= 2
              and listening(str(seat.ip)), 1800, 10)
@@ -170,4 +219,6 @@ if __name__ == "__main__":
                         help="stop once the seat is enrolled")
     parser.add_argument("--keep-pc", action="store_true",
                         help="leave the QEMU PC running (the seat's container stays stopped)")
+    # a TERM (a job stopped from outside) cleans up as Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(run(parser.parse_args()))
