@@ -197,7 +197,9 @@ class QemuPC:
                     "-append", "root=/dev/vda ro console=ttyS0 net.ifnames=0"]
         cmd += ["-drive", f"file={self.disk},if=virtio,format=raw,cache=unsafe",
                 "-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no",
-                "-device", f"virtio-net-pci,netdev=n0,mac={self.seat.mac}",
+                "-device", f"virtio-net-pci,netdev=n0,mac={self.seat.mac}"
+                # UEFI: the firmware's own network boot (OVMF's), as a PC's, not QEMU's iPXE
+                + (",romfile=" if uefi else ""),
                 "-pidfile", str(self.dir / "qemu.pid"), "-daemonize"]
         with open(self.dir / "qemu.log", "ab") as log:
             proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
