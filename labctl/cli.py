@@ -794,8 +794,9 @@ def main(argv: list[str] | None = None) -> int:
                              ensure_ascii=False))
         print(f"labctl: {exc}" if not hasattr(exc, "problems") else str(exc), file=sys.stderr)
         if hasattr(exc, "problems"):
-            print(f"labctl: {len(exc.problems)} problem(s) in {getattr(args, 'inventory', None) or getattr(args, 'seats', '')}; "
-                  "nothing was touched",
+            print("labctl: " + _("{count} problem(s) in {where}; nothing was touched",
+                                 count=len(exc.problems),
+                                 where=getattr(args, "inventory", None) or getattr(args, "seats", "")),
                   file=sys.stderr)
         return exc.exit_code
 

@@ -134,6 +134,146 @@ ZH_CN = {
     "where": "位置", "cpu%": "CPU%", "mem%": "内存%", "disk%": "磁盘%", "up": "运行",
     "reset": "还原", "check": "检查", "reboot": "重启", "shutdown": "关机", "wake": "唤醒",
     "provision": "部署",
+    # inventory validation (labctl validate, and every command that loads a room)
+    "{where}: {message} — fix: {fix}": "{where}：{message} —— 修正：{fix}",
+    "host {name}": "主机 {name}",
+    "{count} problem(s) in {where}; nothing was touched": "{where} 中有 {count} 个问题；未做任何改动",
+    "is an executable inventory script, and validation runs nothing from an inventory":
+        "是可执行的清单脚本，而校验不会运行清单中的任何东西",
+    "save what it prints as a plain file (ansible-inventory -i {name} --list -y > hosts.yml) "
+    "and remove its execute bit":
+        "把它的输出另存为普通文件（ansible-inventory -i {name} --list -y > hosts.yml），并去掉它的可执行权限",
+    "cannot be read: {error}": "无法读取：{error}",
+    "make it a readable UTF-8 text file": "请把它改为可读的 UTF-8 文本文件",
+    "malformed YAML: {what}": "YAML 格式错误：{what}",
+    "correct the YAML at that line (indentation, quotes, colons)": "请修正该行的 YAML（缩进、引号、冒号）",
+    "its vault cannot be opened: {error}": "无法打开其中的 vault：{error}",
+    "put the room's vault password in {path}.vault-pass (0600, outside the repository, e.g. a "
+    "link) or set ANSIBLE_VAULT_PASSWORD_FILE (docs/security.md)":
+        "把本实训室的 vault 密码放在 {path}.vault-pass（权限 0600，放在仓库之外，例如用链接），"
+        "或设置 ANSIBLE_VAULT_PASSWORD_FILE（docs/security.md）",
+    "Ansible cannot load it: {error}": "Ansible 无法加载它：{error}",
+    "correct the inventory so `ansible-inventory -i` can read it": "请修正清单，使 `ansible-inventory -i` 能读取它",
+    "no hosts found": "没有找到任何主机",
+    "list the room's server and terminals (see inventory/demo)": "请列出实训室的服务器和终端（参见 inventory/demo）",
+    "cannot be rendered: {why}": "无法展开：{why}",
+    "define what it refers to, or write the value out": "请定义它引用的内容，或直接写出取值",
+    "refused unrendered: {why}": "拒绝未展开的模板：{why}",
+    "validation runs nothing from an inventory: use plain values, or lookup('file', …) for a "
+    "file's contents":
+        "校验不会运行清单中的任何东西：请使用普通取值，文件内容可用 lookup('file', …)",
+    "no such file or directory": "没有这个文件或目录",
+    "pass -i with a path to the room's inventory": "请用 -i 指定实训室清单的路径",
+    "a real room uses the demo's vault password, which is public":
+        "真实实训室使用了演示环境的 vault 密码，而该密码是公开的",
+    "a real room's secrets are encrypted with the demo's vault password, which is public":
+        "真实实训室的机密是用演示环境的 vault 密码加密的，而该密码是公开的",
+    "make the room's own vault password and re-encrypt its secrets with it (docs/security.md: "
+    "a room's secrets)":
+        "请为本实训室生成自己的 vault 密码，并用它重新加密其机密（docs/security.md：实训室的机密）",
+    "required room variable is missing": "缺少必需的实训室变量",
+    "set {var} in group_vars/all.yml (see docs/inventory.md)": "请在 group_vars/all.yml 中设置 {var}（参见 docs/inventory.md）",
+    "{value} is not a short room name": "{value} 不是合规的简短实训室名称",
+    "use 1-11 lower-case letters, digits or '-', starting with a letter": "使用 1–11 个小写字母、数字或 '-'，以字母开头",
+    "{value} is not a plain absolute directory": "{value} 不是普通的绝对目录路径",
+    "{value} is inside {tree}, which is shared (the room's keys would be too)":
+        "{value} 位于共享的 {tree} 之内（实训室的密钥也会随之共享）",
+    "give an absolute directory on the admin host, outside the project, made of letters, "
+    "digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305":
+        "请给出管理主机上、项目之外的绝对目录，只含字母、数字、'_'、'-'、'.' 和 '/'，例如 /var/lib/labctl/rooms/b305",
+    "not an IPv4 network: {error}": "不是 IPv4 网段：{error}",
+    "write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24": "请把实训室网段写成 地址/前缀长度，例如 10.77.0.0/24",
+    "{value} is not a positive whole number": "{value} 不是正整数",
+    "set {var} to a whole number of 1 or more (the room's rows or columns)":
+        "请把 {var} 设为 1 或更大的整数（实训室的行数或列数）",
+    "{gateway} is outside {subnet}": "{gateway} 不在 {subnet} 之内",
+    "bad gateway: {error}": "网关有误：{error}",
+    "give an address inside {subnet}, e.g. {example}": "请给出 {subnet} 内的地址，例如 {example}",
+    "see docs/reset.md for the timetable's form": "课表的写法见 docs/reset.md",
+    "{value} is not a valid hostname": "{value} 不是有效的主机名",
+    "use letters, digits and '-' only (e.g. pc01)": "只使用字母、数字和 '-'（例如 pc01）",
+    "must be in exactly one of the groups servers and terminals": "必须且只能属于 servers 和 terminals 两个组之一",
+    "list the host under `servers` or under `terminals`": "请把该主机列在 `servers` 或 `terminals` 之下",
+    "required variable is missing": "缺少必需的变量",
+    "set {var} for this host or its group (docs/inventory.md)": "请为该主机或其所在组设置 {var}（docs/inventory.md）",
+    "{value} is not an IPv4 address": "{value} 不是 IPv4 地址",
+    "write the terminal's address as four numbers, e.g. 10.77.0.101": "请把终端地址写成四个数字，例如 10.77.0.101",
+    "{ip} is outside the room's subnet {subnet}": "{ip} 不在实训室网段 {subnet} 之内",
+    "give the host an address inside {subnet} or correct lab_room_subnet": "请给该主机一个 {subnet} 内的地址，或修正 lab_room_subnet",
+    "{ip} is the room's gateway (the admin host)": "{ip} 是实训室的网关（管理主机）",
+    "give the host another address": "请给该主机另一个地址",
+    "{value} is not a MAC address": "{value} 不是 MAC 地址",
+    "write six hex pairs, e.g. 52:54:00:77:01:01 (quote it in YAML)":
+        "请写成六组十六进制数，例如 52:54:00:77:01:01（在 YAML 中加引号）",
+    "unknown OS family {value}": "未知的操作系统类型 {value}",
+    "use one of: {choices}": "请使用以下之一：{choices}",
+    "unknown reset method {value}": "未知的还原方式 {value}",
+    "{value} is for Windows seats": "{value} 只用于 Windows 座位",
+    "use profile or reboot-restore on a Linux seat": "Linux 座位请使用 profile 或 reboot-restore",
+    "{value} is for Linux seats": "{value} 只用于 Linux 座位",
+    "use uwf or windows-profile on a Windows seat": "Windows 座位请使用 uwf 或 windows-profile",
+    "a terminal must have a reset method": "终端必须有还原方式",
+    "use profile or reboot-restore (uwf or windows-profile on Windows)":
+        "请使用 profile 或 reboot-restore（Windows 上用 uwf 或 windows-profile）",
+    "{value} is not a VLAN id": "{value} 不是 VLAN 编号",
+    "use a whole number from 1 to 4094": "请使用 1 到 4094 之间的整数",
+    "{value} is not a seat position": "{value} 不是座位位置",
+    "write the seat as {row: R, column: C} with whole numbers": "请把座位写成 {row: R, column: C}，R 和 C 为整数",
+    "row {row}, column {column} is outside the room's {rows} x {columns} grid":
+        "第 {row} 行第 {column} 列超出了实训室 {rows} × {columns} 的座位网格",
+    "move the seat inside the grid or enlarge lab_room_rows/lab_room_columns":
+        "请把座位移到网格内，或增大 lab_room_rows/lab_room_columns",
+    "hostname": "主机名",
+    "seat position": "座位位置",
+    "duplicate {what} {value}, also on {other}": "{what} {value} 重复，{other} 也在使用",
+    "give every host its own {what}": "请给每台主机各自的 {what}",
+    "{value} is not {what}": "{value} 不是{what}",
+    "a time zone name": "时区名称",
+    "use a name from the zone database, e.g. Asia/Shanghai": "请使用时区数据库中的名称，例如 Asia/Shanghai",
+    "{value} is not in the zone database": "{value} 不在时区数据库中",
+    "did you mean {name}?": "是不是 {name}？",
+    "use a name from `timedatectl list-timezones`, e.g. Asia/Shanghai":
+        "请使用 `timedatectl list-timezones` 列出的名称，例如 Asia/Shanghai",
+    "a Windows time zone name": "Windows 时区名称",
+    "use a name from `tzutil /l`, e.g. China Standard Time": "请使用 `tzutil /l` 列出的名称，例如 China Standard Time",
+    "an account name": "账户名",
+    "use 1-32 lower-case letters, digits, '_' or '-', starting with a letter": "使用 1–32 个小写字母、数字、'_' 或 '-'，以字母开头",
+    "{value} is not a list of students": "{value} 不是学生列表",
+    "list the students' names": "请列出学生的账户名",
+    "a student account name": "学生账户名",
+    "use 1-32 lower-case letters, digits or '_', starting with a letter": "使用 1–32 个小写字母、数字或 '_'，以字母开头",
+    "student {other} begins with student {name} and '_', so {plain}'s databases ({plain}_*) "
+    "would take in {plain_other}'s":
+        "学生 {other} 以学生 {name} 加 '_' 开头，{plain} 的数据库（{plain}_*）会把 {plain_other} 的也包括进去",
+    "rename one of them (e.g. {example})": "请给其中一个改名（例如 {example}）",
+    "{value} is not a mapping": "{value} 不是映射",
+    "map each database name to its template, or to '' for an empty one": "请把每个数据库名映射到它的模板，空数据库映射到 ''",
+    "a student database name": "学生数据库名",
+    "use 1-15 lower-case letters, digits or '_', starting with a letter": "使用 1–15 个小写字母、数字或 '_'，以字母开头",
+    "a template database": "模板数据库名",
+    "use 1-48 lower-case letters, digits or '_', starting with a letter": "使用 1–48 个小写字母、数字或 '_'，以字母开头",
+    "a course database name": "课程数据库名",
+    "an NTP server's name or address": "NTP 服务器的名称或地址",
+    "give a host name or an IPv4 address": "请给出主机名或 IPv4 地址",
+    "{value} is not a list": "{value} 不是列表",
+    "write {var} as a list": "请把 {var} 写成列表",
+    "{value} is not true or false": "{value} 不是 true 或 false",
+    "write {var}: true (or false), without quotes": "请写成 {var}: true（或 false），不加引号",
+    "a disk (the installer takes it whole)": "磁盘（安装程序会占用整块磁盘）",
+    "name the disk, e.g. /dev/sda or /dev/nvme0n1": "请写出磁盘，例如 /dev/sda 或 /dev/nvme0n1",
+    "a console for the installer (on its kernel command line)": "安装程序的控制台（写在其内核命令行上）",
+    "write '' for the screen, or a serial port such as ttyS0,115200n8": "屏幕写 ''，串口写成 ttyS0,115200n8 这样",
+    "a plain absolute path (written into nginx's configuration, read by root)":
+        "普通的绝对路径（会写入 nginx 配置，由 root 读取）",
+    "give a directory such as /var/lib/lab-install/hostkeys: letters, digits, '_', '-' and '.', no '..'":
+        "请给出类似 /var/lib/lab-install/hostkeys 的目录：只含字母、数字、'_'、'-' 和 '.'，不含 '..'",
+    "an overlayroot setting (sourced as shell in the initramfs)": "overlayroot 设置（会在 initramfs 中作为 shell 脚本读入）",
+    "use tmpfs with key=value options, e.g. tmpfs:recurse=0": "请使用 tmpfs 加 key=value 选项，例如 tmpfs:recurse=0",
+    "an HTTP proxy URL": "HTTP 代理地址",
+    "write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none":
+        "请写成 http://主机:端口（例如 http://10.77.0.10:3142），不用代理则写 ''",
+    "{value} is not a path inside a home": "{value} 不是主目录内的路径",
+    "give a relative path without '..', e.g. Desktop/readme.txt": "请给出不含 '..' 的相对路径，例如 Desktop/readme.txt",
 }
 
 

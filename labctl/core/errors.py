@@ -22,12 +22,14 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
+        from labctl.i18n import _
         where = [self.file]
         if self.host:
-            where.append(f"host {self.host}")
+            where.append(_("host {name}", name=self.host))
         if self.variable:
             where.append(self.variable)
-        return f"{': '.join(where)}: {self.message} — fix: {self.fix}"
+        return _("{where}: {message} — fix: {fix}", where=": ".join(where), message=self.message,
+                 fix=self.fix)
 
 
 class InventoryError(LabError):

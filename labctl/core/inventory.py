@@ -27,6 +27,7 @@ from labctl.core import paths
 from labctl.core.errors import InventoryError, Problem
 from labctl.core.room import LINUX_FAMILIES, OS_FAMILIES, RESET_METHODS, Room, Seat
 from labctl.core.switch import as_int as _int
+from labctl.i18n import _
 
 os.environ.setdefault("ANSIBLE_CONFIG", str(paths.PROJECT / "ansible.cfg"))
 os.environ.setdefault("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
@@ -88,7 +89,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _construct_mapping(loader, node, deep=False):
     seen = {}
-    for key_node, _ in node.value:
+    for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
@@ -112,10 +113,10 @@ def _inventory_files(source: Path) -> list[Path]:
 def _script_problems(source: Path) -> list[Problem]:
     """An executable file in the inventory would be run by Ansible's script plugin:
     validation runs none, and says so."""
-    return [Problem(str(path), None, None, "is an executable inventory script, and "
-                    "validation runs nothing from an inventory",
-                    f"save what it prints as a plain file (ansible-inventory -i {path.name} "
-                    "--list -y > hosts.yml) and remove its execute bit")
+    return [Problem(str(path), None, None, _("is an executable inventory script, and "
+                                             "validation runs nothing from an inventory"),
+                    _("save what it prints as a plain file (ansible-inventory -i {name} "
+                      "--list -y > hosts.yml) and remove its execute bit", name=path.name))
             for path in _inventory_files(source)
             if os.access(path, os.X_OK) and path.suffix not in (*YAML_SUFFIXES, ".ini")]
 
@@ -128,8 +129,8 @@ def _yaml_problems(source: Path) -> list[Problem]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(path), None, None, f"cannot be read: {exc}",
-                                    "make it a readable UTF-8 text file"))
+            problems.append(Problem(str(path), None, None, _("cannot be read: {error}", error=exc),
+                                    _("make it a readable UTF-8 text file")))
             continue
         if text.startswith("$ANSIBLE_VAULT"):
             continue
@@ -139,8 +140,8 @@ def _yaml_problems(source: Path) -> list[Problem]:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = f":{mark.line + 1}" if mark else ""
             what = getattr(exc, "problem", None) or str(exc)
-            problems.append(Problem(f"{path}{line}", None, None, f"malformed YAML: {what}",
-                                    "correct the YAML at that line (indentation, quotes, colons)"))
+            problems.append(Problem(f"{path}{line}", None, None, _("malformed YAML: {what}", what=what),
+                                    _("correct the YAML at that line (indentation, quotes, colons)")))
     return problems
 
 
@@ -288,20 +289,22 @@ def _ansible_hosts(source: Path) -> tuple[list[tuple[str, list[str], dict]], lis
         first = str(exc).strip().splitlines()[0]
         if "vault" in first.lower() and ("password" in first.lower() or "secret" in first.lower()):
             beside = (source if source.is_dir() else source.parent)
-            return [], [Problem(str(source), None, None, f"its vault cannot be opened: {first}",
-                                f"put the room's vault password in {beside}.vault-pass (0600, "
-                                "outside the repository, e.g. a link) or set "
-                                "ANSIBLE_VAULT_PASSWORD_FILE (docs/security.md)")]
-        return [], [Problem(str(source), None, None, f"Ansible cannot load it: {first}",
-                            "correct the inventory so `ansible-inventory -i` can read it")]
+            return [], [Problem(str(source), None, None,
+                                _("its vault cannot be opened: {error}", error=first),
+                                _("put the room's vault password in {path}.vault-pass (0600, "
+                                  "outside the repository, e.g. a link) or set "
+                                  "ANSIBLE_VAULT_PASSWORD_FILE (docs/security.md)", path=beside))]
+        return [], [Problem(str(source), None, None, _("Ansible cannot load it: {error}", error=first),
+                            _("correct the inventory so `ansible-inventory -i` can read it"))]
     finally:
         C.INVENTORY_ENABLED = enabled
     if not result:
-        return [], [Problem(str(source), None, None, "no hosts found",
-                            "list the room's server and terminals (see inventory/demo)")]
+        return [], [Problem(str(source), None, None, _("no hosts found"),
+                            _("list the room's server and terminals (see inventory/demo)"))]
     loc = _Locator(source)
-    return result, [Problem(loc.where(host, key, []), host, key, f"cannot be rendered: {why}",
-                            "define what it refers to, or write the value out")
+    return result, [Problem(loc.where(host, key, []), host, key,
+                            _("cannot be rendered: {why}", why=why),
+                            _("define what it refers to, or write the value out"))
                     for host, key, why in unrenderable]
 
 
@@ -375,10 +378,10 @@ def _unsafe_templates(source: Path, every) -> list[Problem]:
                 if why and (key, why) not in seen:
                     seen.add((key, why))
                     problems.append(Problem(loc.where(host.name, key, groups), None, str(key),
-                                            f"refused unrendered: {why}",
-                                            "validation runs nothing from an inventory: use "
-                                            "plain values, or lookup('file', …) for a file's "
-                                            "contents"))
+                                            _("refused unrendered: {why}", why=why),
+                                            _("validation runs nothing from an inventory: use "
+                                              "plain values, or lookup('file', …) for a file's "
+                                              "contents")))
     return problems
 
 
@@ -419,8 +422,8 @@ def load_room(inventory: str | Path) -> Room:
     """Load and validate an inventory; raise InventoryError listing every problem."""
     source = Path(inventory)
     if not source.exists():
-        raise InventoryError([Problem(str(source), None, None, "no such file or directory",
-                                      "pass -i with a path to the room's inventory")])
+        raise InventoryError([Problem(str(source), None, None, _("no such file or directory"),
+                                      _("pass -i with a path to the room's inventory"))])
     problems = _yaml_problems(source) + _script_problems(source)
     if problems:
         raise InventoryError(problems)
@@ -439,13 +442,13 @@ def _demo_vault_problems(source: Path, virtual: bool) -> list[Problem]:
     from ansible.parsing.vault import VaultLib, VaultSecret
 
     demo = paths.DEMO_VAULT_PASSWORD.read_bytes().strip()
-    fix = ("make the room's own vault password and re-encrypt its secrets with it "
-           "(docs/security.md: a room's secrets)")
+    fix = _("make the room's own vault password and re-encrypt its secrets with it "
+            "(docs/security.md: a room's secrets)")
     problems = []
     password = paths.vault_password_file(source)
     if password is not None and password.read_bytes().strip() == demo:
-        problems.append(Problem(str(password), None, None, "a real room uses the demo's "
-                                "vault password, which is public", fix))
+        problems.append(Problem(str(password), None, None, _("a real room uses the demo's "
+                                                             "vault password, which is public"), fix))
     lib = VaultLib([("default", VaultSecret(demo))])
     for path in _inventory_files(source):
         data = path.read_bytes()
@@ -455,8 +458,9 @@ def _demo_vault_problems(source: Path, virtual: bool) -> list[Problem]:
             lib.decrypt(data)
         except AnsibleError:
             continue
-        problems.append(Problem(os.path.relpath(path), None, None, "a real room's secrets are "
-                                "encrypted with the demo's vault password, which is public", fix))
+        problems.append(Problem(os.path.relpath(path), None, None, _(
+            "a real room's secrets are encrypted with the demo's vault password, which is public"),
+            fix))
     return problems
 
 
@@ -476,36 +480,38 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
             bad(host, groups, var, message, fix)
 
     # Room-wide variables: taken from the first host; group `all` gives them to every host.
-    _, first_groups, room_vars = hosts[0]
+    _first, first_groups, room_vars = hosts[0]
     for var in ROOM_REQUIRED:
         if var not in room_vars:
-            bad(None, [], var, "required room variable is missing",
-                f"set {var} in group_vars/all.yml (see docs/inventory.md)")
+            bad(None, [], var, _("required room variable is missing"),
+                _("set {var} in group_vars/all.yml (see docs/inventory.md)", var=var))
     name = str(room_vars.get("lab_room_name", ""))
     if name and not ROOM_NAME_RE.match(name):
-        bad(None, [], "lab_room_name", f"{name!r} is not a short room name",
-            "use 1-11 lower-case letters, digits or '-', starting with a letter")
+        bad(None, [], "lab_room_name", _("{value} is not a short room name", value=repr(name)),
+            _("use 1-11 lower-case letters, digits or '-', starting with a letter"))
     state_dir = room_vars.get("lab_state_dir")
     if state_dir is not None:
         problem = state_dir_problem(state_dir, source)
         if problem:
             bad(None, [], "lab_state_dir", problem,
-                "give an absolute directory on the admin host, outside the project, made of "
-                "letters, digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305")
+                _("give an absolute directory on the admin host, outside the project, made of "
+                  "letters, digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305"))
     subnet = None
     if "lab_room_subnet" in room_vars:
         try:
             subnet = ipaddress.IPv4Network(str(room_vars["lab_room_subnet"]))
         except ValueError as exc:
-            bad(None, [], "lab_room_subnet", f"not an IPv4 network: {exc}",
-                "write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24")
+            bad(None, [], "lab_room_subnet", _("not an IPv4 network: {error}", error=exc),
+                _("write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24"))
     grid = {}
     for var in ("lab_room_rows", "lab_room_columns"):
         if var in room_vars:
             n = _int(room_vars[var])
             if n is None or n < 1:
-                bad(None, [], var, f"{room_vars[var]!r} is not a positive whole number",
-                    f"set {var} to the number of {var.split('_')[-1]} in the room")
+                bad(None, [], var, _("{value} is not a positive whole number",
+                                     value=repr(room_vars[var])),
+                    _("set {var} to a whole number of 1 or more (the room's rows or columns)",
+                      var=var))
             else:
                 grid[var] = n
     gateway = None
@@ -514,10 +520,11 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
         try:
             gateway = ipaddress.IPv4Address(str(raw))
             if gateway not in subnet:
-                raise ValueError(f"{gateway} is outside {subnet}")
+                raise ValueError(_("{gateway} is outside {subnet}", gateway=gateway, subnet=subnet))
         except ValueError as exc:
-            bad(None, [], "lab_room_gateway", f"bad gateway: {exc}",
-                f"give an address inside {subnet}, e.g. {next(subnet.hosts())}")
+            bad(None, [], "lab_room_gateway", _("bad gateway: {error}", error=exc),
+                _("give an address inside {subnet}, e.g. {example}", subnet=subnet,
+                  example=next(subnet.hosts())))
             gateway = None
 
     if "lab_timetable" in room_vars:
@@ -526,7 +533,7 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
             Timetable.parse(room_vars["lab_timetable"])
         except TimetableError as exc:
             bad(None, [], "lab_timetable", str(exc),
-                "see docs/reset.md for the timetable's form")
+                _("see docs/reset.md for the timetable's form"))
 
     seats: list[Seat] = []
     owners: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -537,80 +544,83 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
             bad(host, groups, var, message, fix)
 
         if not HOSTNAME_RE.match(host):
-            hbad("inventory_hostname", f"{host!r} is not a valid hostname",
-                 "use letters, digits and '-' only (e.g. pc01)")
+            hbad("inventory_hostname", _("{value} is not a valid hostname", value=repr(host)),
+                 _("use letters, digits and '-' only (e.g. pc01)"))
         owners["hostname"][host.lower()].append(host)
         is_server, is_terminal = "servers" in groups, "terminals" in groups
         if is_server == is_terminal:
             problems.append(Problem(loc.host_file(host), host, "groups",
-                                    "must be in exactly one of the groups servers and terminals",
-                                    "list the host under `servers` or under `terminals`"))
+                                    _("must be in exactly one of the groups servers and terminals"),
+                                    _("list the host under `servers` or under `terminals`")))
         required = list(HOST_REQUIRED) + (["lab_seat"] if is_terminal else [])
         for var in required:
             if var not in hv:
-                problems.append(Problem(loc.host_file(host), host, var, "required variable is missing",
-                                        f"set {var} for this host or its group (docs/inventory.md)"))
+                problems.append(Problem(loc.host_file(host), host, var, _("required variable is missing"),
+                                        _("set {var} for this host or its group (docs/inventory.md)",
+                                          var=var)))
         ip = None
         if "ansible_host" in hv:
             try:
                 ip = ipaddress.IPv4Address(str(hv["ansible_host"]))
             except ValueError:
-                hbad("ansible_host", f"{hv['ansible_host']!r} is not an IPv4 address",
-                     "write the terminal's address as four numbers, e.g. 10.77.0.101")
+                hbad("ansible_host", _("{value} is not an IPv4 address", value=repr(hv['ansible_host'])),
+                     _("write the terminal's address as four numbers, e.g. 10.77.0.101"))
         if ip is not None:
             owners["IP"][str(ip)].append(host)
             if subnet is not None and (ip not in subnet or ip in (subnet.network_address,
                                                                    subnet.broadcast_address)):
-                hbad("ansible_host", f"{ip} is outside the room's subnet {subnet}",
-                     f"give the host an address inside {subnet} or correct lab_room_subnet")
+                hbad("ansible_host", _("{ip} is outside the room's subnet {subnet}", ip=ip, subnet=subnet),
+                     _("give the host an address inside {subnet} or correct lab_room_subnet",
+                       subnet=subnet))
             elif gateway is not None and ip == gateway:
-                hbad("ansible_host", f"{ip} is the room's gateway (the admin host)",
-                     "give the host another address")
+                hbad("ansible_host", _("{ip} is the room's gateway (the admin host)", ip=ip),
+                     _("give the host another address"))
         mac = None
         if "lab_mac" in hv:
             if MAC_RE.match(str(hv["lab_mac"]).strip()):
                 mac = normalise_mac(hv["lab_mac"])
                 owners["MAC"][mac].append(host)
             else:
-                hbad("lab_mac", f"{hv['lab_mac']!r} is not a MAC address",
-                     "write six hex pairs, e.g. 52:54:00:77:01:01 (quote it in YAML)")
+                hbad("lab_mac", _("{value} is not a MAC address", value=repr(hv['lab_mac'])),
+                     _("write six hex pairs, e.g. 52:54:00:77:01:01 (quote it in YAML)"))
         os_family = str(hv.get("lab_os_family", ""))
         if "lab_os_family" in hv and os_family not in OS_FAMILIES:
-            hbad("lab_os_family", f"unknown OS family {os_family!r}",
-                 f"use one of: {', '.join(OS_FAMILIES)}")
+            hbad("lab_os_family", _("unknown OS family {value}", value=repr(os_family)),
+                 _("use one of: {choices}", choices=", ".join(OS_FAMILIES)))
         method = str(hv.get("lab_reset_method", ""))
         if "lab_reset_method" in hv:
             if method not in RESET_METHODS:
-                hbad("lab_reset_method", f"unknown reset method {method!r}",
-                     f"use one of: {', '.join(RESET_METHODS)}")
+                hbad("lab_reset_method", _("unknown reset method {value}", value=repr(method)),
+                     _("use one of: {choices}", choices=", ".join(RESET_METHODS)))
             elif os_family in LINUX_FAMILIES and method in ("uwf", "windows-profile"):
-                hbad("lab_reset_method", f"{method!r} is for Windows seats",
-                     "use profile or reboot-restore on a Linux seat")
+                hbad("lab_reset_method", _("{value} is for Windows seats", value=repr(method)),
+                     _("use profile or reboot-restore on a Linux seat"))
             elif os_family == "windows" and method in ("profile", "reboot-restore"):
-                hbad("lab_reset_method", f"{method!r} is for Linux seats",
-                     "use uwf or windows-profile on a Windows seat")
+                hbad("lab_reset_method", _("{value} is for Linux seats", value=repr(method)),
+                     _("use uwf or windows-profile on a Windows seat"))
             elif is_terminal and method == "none":
-                hbad("lab_reset_method", "a terminal must have a reset method",
-                     "use profile or reboot-restore (uwf or windows-profile on Windows)")
+                hbad("lab_reset_method", _("a terminal must have a reset method"),
+                     _("use profile or reboot-restore (uwf or windows-profile on Windows)"))
         vlan = _int(hv.get("lab_vlan"))
         if "lab_vlan" in hv and (vlan is None or not 1 <= vlan <= 4094):
-            hbad("lab_vlan", f"{hv['lab_vlan']!r} is not a VLAN id",
-                 "use a whole number from 1 to 4094")
+            hbad("lab_vlan", _("{value} is not a VLAN id", value=repr(hv['lab_vlan'])),
+                 _("use a whole number from 1 to 4094"))
         row = column = None
         if is_terminal and "lab_seat" in hv:
             seat = hv["lab_seat"]
             row = _int(seat.get("row")) if isinstance(seat, dict) else None
             column = _int(seat.get("column")) if isinstance(seat, dict) else None
             if row is None or column is None:
-                hbad("lab_seat", f"{seat!r} is not a seat position",
-                     "write the seat as {row: R, column: C} with whole numbers")
+                hbad("lab_seat", _("{value} is not a seat position", value=repr(seat)),
+                     _("write the seat as {row: R, column: C} with whole numbers"))
             else:
                 owners["seat position"][f"row {row}, column {column}"].append(host)
                 rows, cols = grid.get("lab_room_rows"), grid.get("lab_room_columns")
                 if rows and cols and not (1 <= row <= rows and 1 <= column <= cols):
-                    hbad("lab_seat", f"row {row}, column {column} is outside the room's "
-                         f"{rows} x {cols} grid",
-                         "move the seat inside the grid or enlarge lab_room_rows/lab_room_columns")
+                    hbad("lab_seat", _("row {row}, column {column} is outside the room's "
+                                       "{rows} x {columns} grid", row=row, column=column,
+                                       rows=rows, columns=cols),
+                         _("move the seat inside the grid or enlarge lab_room_rows/lab_room_columns"))
                     row = column = None
         for var, message, fix in value_problems(hv):
             bad_once(host, groups, var, message, fix)
@@ -626,18 +636,21 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
             for other in names[1:]:
                 var = {"IP": "ansible_host", "MAC": "lab_mac", "hostname": "inventory_hostname",
                        "seat position": "lab_seat"}[what]
-                groups = next(g for h, g, _ in hosts if h == other)
-                bad(other, groups, var, f"duplicate {what} {value}, also on {names[0]}",
-                    f"give every host its own {what}")
+                groups = next(g for h, g, _hv in hosts if h == other)
+                label = {"IP": "IP", "MAC": "MAC", "hostname": _("hostname"),
+                         "seat position": _("seat position")}[what]
+                bad(other, groups, var, _("duplicate {what} {value}, also on {other}", what=label,
+                                          value=value, other=names[0]),
+                    _("give every host its own {what}", what=label))
 
     if "lab_switch" in room_vars:
         from labctl.core.switch import plan
-        _, issues = plan(room_vars["lab_switch"], hosts)
+        _plan, issues = plan(room_vars["lab_switch"], hosts)
         reported = {(p.host, p.variable) for p in problems}
         for issue in issues:
             if (issue.host, issue.variable) in reported:
                 continue  # e.g. a VLAN id out of range, already said above
-            groups = next((g for h, g, _ in hosts if h == issue.host), [])
+            groups = next((g for h, g, _hv in hosts if h == issue.host), [])
             bad(issue.host, groups, issue.variable, issue.message, issue.fix)
 
     if problems:
@@ -671,12 +684,13 @@ def state_dir_problem(value, source: Path) -> str | None:
     UserKnownHostsFile and Ansible's key and fact cache, so it is a plain absolute path, and
     it is not inside the project or the inventory (which are shared, e.g. through git)."""
     if not isinstance(value, str) or not STATE_DIR_RE.match(value) or "/../" in value + "/":
-        return f"{value!r} is not a plain absolute directory"
+        return _("{value} is not a plain absolute directory", value=repr(value))
     where = Path(value)
     inventory = source.resolve() if source.is_dir() or not source.exists() else source.resolve().parent
     for tree in (paths.PROJECT, inventory):
         if where == tree or tree in where.parents:
-            return f"{value!r} is inside {tree}, which is shared (the room's keys would be too)"
+            return _("{value} is inside {tree}, which is shared (the room's keys would be too)",
+                     value=repr(value), tree=tree)
     return None
 
 
@@ -687,26 +701,26 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
 
     def check(var, value, pattern, what, fix):
         if not isinstance(value, str) or not pattern.match(value):
-            out.append((var, f"{value!r} is not {what}", fix))
+            out.append((var, _("{value} is not {what}", value=repr(value), what=what), fix))
             return False
         return True
 
     tz = hv.get("lab_common_timezone")
-    if tz is not None and check("lab_common_timezone", tz, TIMEZONE_RE, "a time zone name",
-                                "use a name from the zone database, e.g. Asia/Shanghai"):
+    if tz is not None and check("lab_common_timezone", tz, TIMEZONE_RE, _("a time zone name"),
+                                _("use a name from the zone database, e.g. Asia/Shanghai")):
         if tz not in _timezones():
             import difflib
             near = difflib.get_close_matches(tz, sorted(_timezones()), n=1)
-            out.append(("lab_common_timezone", f"{tz!r} is not in the zone database",
-                        f"did you mean {near[0]}?" if near else
-                        "use a name from `timedatectl list-timezones`, e.g. Asia/Shanghai"))
+            out.append(("lab_common_timezone", _("{value} is not in the zone database", value=repr(tz)),
+                        _("did you mean {name}?", name=near[0]) if near else
+                        _("use a name from `timedatectl list-timezones`, e.g. Asia/Shanghai")))
     if "lab_windows_common_timezone" in hv:
         check("lab_windows_common_timezone", hv["lab_windows_common_timezone"], WINDOWS_TZ_RE,
-              "a Windows time zone name", "use a name from `tzutil /l`, e.g. China Standard Time")
+              _("a Windows time zone name"), _("use a name from `tzutil /l`, e.g. China Standard Time"))
     for var in ("ansible_user", "lab_common_admin_user"):
         if var in hv:
-            check(var, hv[var], ADMIN_RE, "an account name",
-                  "use 1-32 lower-case letters, digits, '_' or '-', starting with a letter")
+            check(var, hv[var], ADMIN_RE, _("an account name"),
+                  _("use 1-32 lower-case letters, digits, '_' or '-', starting with a letter"))
     students = set()
     for var in (*NAME_LISTS, "lab_reset_students", "lab_coursedata_students",
                 "lab_windows_reset_students"):
@@ -714,74 +728,78 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
         if value is None:
             continue
         if not isinstance(value, (list, tuple)):
-            out.append((var, f"{value!r} is not a list of students", "list the students' names"))
+            out.append((var, _("{value} is not a list of students", value=repr(value)),
+                        _("list the students' names")))
             continue
         for name in _names(value):
-            if check(var, name, STUDENT_RE, "a student account name",
-                     "use 1-32 lower-case letters, digits or '_', starting with a letter"):
+            if check(var, name, STUDENT_RE, _("a student account name"),
+                     _("use 1-32 lower-case letters, digits or '_', starting with a letter")):
                 students.add(name)
     for name in sorted(students):
         for other in sorted(students):
             if other != name and other.startswith(name + "_"):
-                out.append(("lab_common_students", f"student {other!r} begins with student "
-                            f"{name!r} and '_', so {name}'s databases ({name}_*) would take in "
-                            f"{other}'s", f"rename one of them (e.g. {name}1)"))
+                out.append(("lab_common_students", _(
+                    "student {other} begins with student {name} and '_', so {plain}'s databases "
+                    "({plain}_*) would take in {plain_other}'s", other=repr(other), name=repr(name),
+                    plain=name, plain_other=other),
+                    _("rename one of them (e.g. {example})", example=f"{name}1")))
     dbs = hv.get("lab_reset_databases")
     if dbs is not None:
         if not isinstance(dbs, dict):
-            out.append(("lab_reset_databases", f"{dbs!r} is not a mapping",
-                        "map each database name to its template, or to '' for an empty one"))
+            out.append(("lab_reset_databases", _("{value} is not a mapping", value=repr(dbs)),
+                        _("map each database name to its template, or to '' for an empty one")))
         else:
             for name, template in dbs.items():
-                check("lab_reset_databases", name, DATABASE_RE, "a student database name",
-                      "use 1-15 lower-case letters, digits or '_', starting with a letter")
+                check("lab_reset_databases", name, DATABASE_RE, _("a student database name"),
+                      _("use 1-15 lower-case letters, digits or '_', starting with a letter"))
                 if template:
-                    check("lab_reset_databases", template, COURSE_DB_RE, "a template database",
-                          "use 1-48 lower-case letters, digits or '_', starting with a letter")
+                    check("lab_reset_databases", template, COURSE_DB_RE, _("a template database"),
+                          _("use 1-48 lower-case letters, digits or '_', starting with a letter"))
     for var, pattern, what, fix in (
-            ("lab_mysql_student_databases", DATABASE_RE, "a student database name",
-             "use 1-15 lower-case letters, digits or '_', starting with a letter"),
-            ("lab_mysql_course_databases", COURSE_DB_RE, "a course database name",
-             "use 1-48 lower-case letters, digits or '_', starting with a letter"),
-            ("lab_common_ntp_servers", NTP_RE, "an NTP server's name or address",
-             "give a host name or an IPv4 address")):
+            ("lab_mysql_student_databases", DATABASE_RE, _("a student database name"),
+             _("use 1-15 lower-case letters, digits or '_', starting with a letter")),
+            ("lab_mysql_course_databases", COURSE_DB_RE, _("a course database name"),
+             _("use 1-48 lower-case letters, digits or '_', starting with a letter")),
+            ("lab_common_ntp_servers", NTP_RE, _("an NTP server's name or address"),
+             _("give a host name or an IPv4 address"))):
         value = hv.get(var)
         if value is None:
             continue
         if not isinstance(value, (list, tuple)):
-            out.append((var, f"{value!r} is not a list", f"write {var} as a list"))
+            out.append((var, _("{value} is not a list", value=repr(value)),
+                        _("write {var} as a list", var=var)))
             continue
         for item in value:
             check(var, item, pattern, what, fix)
     for var in ("lab_install", "lab_server_pxe"):
         if var in hv and not isinstance(hv[var], bool):
-            out.append((var, f"{hv[var]!r} is not true or false",
-                        f"write {var}: true (or false), without quotes"))
+            out.append((var, _("{value} is not true or false", value=repr(hv[var])),
+                        _("write {var}: true (or false), without quotes", var=var)))
     if "lab_server_install_disk" in hv:
         check("lab_server_install_disk", hv["lab_server_install_disk"], INSTALL_DISK_RE,
-              "a disk (the installer takes it whole)", "name the disk, e.g. /dev/sda or /dev/nvme0n1")
+              _("a disk (the installer takes it whole)"), _("name the disk, e.g. /dev/sda or /dev/nvme0n1"))
     if "lab_server_install_console" in hv:
         check("lab_server_install_console", hv["lab_server_install_console"], CONSOLE_RE,
-              "a console for the installer (on its kernel command line)",
-              "write '' for the screen, or a serial port such as ttyS0,115200n8")
+              _("a console for the installer (on its kernel command line)"),
+              _("write '' for the screen, or a serial port such as ttyS0,115200n8"))
     if "lab_server_hostkey_dir" in hv:
         check("lab_server_hostkey_dir", hv["lab_server_hostkey_dir"], PLAIN_DIR_RE,
-              "a plain absolute path (written into nginx's configuration, read by root)",
-              "give a directory such as /var/lib/lab-install/hostkeys: letters, digits, "
-              "'_', '-' and '.', no '..'")
+              _("a plain absolute path (written into nginx's configuration, read by root)"),
+              _("give a directory such as /var/lib/lab-install/hostkeys: letters, digits, "
+                "'_', '-' and '.', no '..'"))
     if "lab_reset_overlayroot" in hv:
         check("lab_reset_overlayroot", hv["lab_reset_overlayroot"], OVERLAYROOT_RE,
-              "an overlayroot setting (sourced as shell in the initramfs)",
-              "use tmpfs with key=value options, e.g. tmpfs:recurse=0")
+              _("an overlayroot setting (sourced as shell in the initramfs)"),
+              _("use tmpfs with key=value options, e.g. tmpfs:recurse=0"))
     if "lab_common_apt_proxy" in hv:
-        check("lab_common_apt_proxy", hv["lab_common_apt_proxy"], PROXY_RE, "an HTTP proxy URL",
-              "write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none")
+        check("lab_common_apt_proxy", hv["lab_common_apt_proxy"], PROXY_RE, _("an HTTP proxy URL"),
+              _("write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none"))
     for item in hv.get("lab_reset_skel_files") or []:
         path = item.get("path") if isinstance(item, dict) else None
         if not (isinstance(path, str) and SKEL_PATH_RE.match(path)
                 and not any(part in ("", ".", "..") for part in path.split("/"))):
-            out.append(("lab_reset_skel_files", f"{path!r} is not a path inside a home",
-                        "give a relative path without '..', e.g. Desktop/readme.txt"))
+            out.append(("lab_reset_skel_files", _("{value} is not a path inside a home", value=repr(path)),
+                        _("give a relative path without '..', e.g. Desktop/readme.txt")))
     from labctl.core.projector import problems as projector_problems
     out += [("lab_projectors", message, fix)
             for message, fix in projector_problems(hv.get("lab_projectors"))]

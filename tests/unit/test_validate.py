@@ -1,5 +1,6 @@
 """`labctl validate`: one small bad inventory per error, each caught with a clear line."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,19 @@ def test_group_level_mistake_names_the_group_vars_file(tmp_path, capsys):
 def test_missing_inventory_is_one_clear_error(capsys):
     code, lines, _ = run(capsys, "does-not-exist")
     assert code == 2 and "no such file or directory" in lines[0]
+
+
+def test_in_chinese_every_problem_its_fix_and_the_summary_are_chinese(capsys):
+    """`labctl --lang zh_CN validate`: the teacher's or technician's language, with the file,
+    host and variable as they are written (they are names, not words)."""
+    code = main(["--lang", "zh_CN", "validate", "-i", str(INVENTORIES / "many")])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if " —— 修正：" in line]
+    assert code == 2 and len(lines) == 3, err
+    for line in lines:
+        assert "many/" in line and "fix" not in line
+        message, fix = line.split(" —— 修正：")
+        assert re.search(r"[\u4e00-\u9fff]", message.split("：")[-1]), line  # the problem itself
+        assert re.search(r"[\u4e00-\u9fff]", fix), line
+    assert "中有 3 个问题；未做任何改动" in err
+    assert not re.search(r"\b(is not|is outside|duplicate|required|problem\(s\))\b", err), err
