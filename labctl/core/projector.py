@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from labctl.core.room import Room
+from labctl.i18n import _
 
 ACTIONS = ("on", "off", "input", "mute", "unmute")
 INPUTS = {"rgb1": "11", "rgb2": "12", "video1": "21", "hdmi1": "31", "hdmi2": "32",
@@ -54,25 +55,28 @@ def problems(value) -> list[tuple[str, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        return [("is not a list", "write a list: - {name: proj1, address: 10.20.0.60}")]
+        return [(_("is not a list"), _("write a list: - {name: proj1, address: 10.20.0.60}"))]
     out = []
     for i, p in enumerate(value):
-        where = f"item {i + 1}"
+        where = _("item {n}", n=i + 1)
         if not isinstance(p, dict) or set(p) - {"name", "address", "port"}:
-            out.append((f"{where} is not {{name, address[, port]}}",
-                        "give each projector a name and an address (port: optional)"))
+            out.append((_("{where} is not {{name, address[, port]}}", where=where),
+                        _("give each projector a name and an address (port: optional)")))
             continue
         if not isinstance(p.get("name"), str) or not NAME_RE.match(p["name"]):
-            out.append((f"{where}: {p.get('name')!r} is not a projector name",
-                        "use letters, digits and '-' (e.g. proj1)"))
+            out.append((_("{where}: {value} is not a projector name", where=where,
+                          value=repr(p.get("name"))),
+                        _("use letters, digits and '-' (e.g. proj1)")))
         try:
             ipaddress.IPv4Address(str(p.get("address")))
         except ValueError:
-            out.append((f"{where}: {p.get('address')!r} is not an IPv4 address",
-                        "give the projector's address, e.g. 10.20.0.60"))
+            out.append((_("{where}: {value} is not an IPv4 address", where=where,
+                          value=repr(p.get("address"))),
+                        _("give the projector's address, e.g. 10.20.0.60")))
         port = p.get("port", 4352)
         if not isinstance(port, int) or not 0 < port < 65536:
-            out.append((f"{where}: port {port!r} is not a TCP port", "leave it out (4352)"))
+            out.append((_("{where}: port {value} is not a TCP port", where=where, value=repr(port)),
+                        _("leave it out (4352)")))
     return out
 
 
@@ -131,7 +135,7 @@ async def _state(p: Projector, timeout: float) -> ProjectorState:
     state.alarms = [f"{c.value}: {'error' if lvl == pj.Errors.Level.ERROR else 'warning'}"
                     for c, lvl in errors.items() if lvl != pj.Errors.Level.OK]
     try:
-        state.lamp_hours = [hours for hours, _ in await link.lamps.status()]
+        state.lamp_hours = [hours for hours, _on in await link.lamps.status()]
     except pj.PJLinkERR1:
         pass  # no lamp (a laser projector)
     if state.power == "on":

@@ -15,6 +15,8 @@ import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 
+from labctl.i18n import _
+
 FAMILIES = ("linux-bridge", "cisco_ios", "huawei_vrp", "h3c_comware")
 # How a port number reads on each family (a model may set its own `port_format`).
 PORT_FORMATS = {"linux-bridge": "{bridge}-p{port}", "cisco_ios": "GigabitEthernet1/0/{port}",
@@ -101,43 +103,45 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
         issues.append(SwitchIssue(host, var, message, fix))
 
     if not isinstance(model, dict):
-        bad("lab_switch", f"{model!r} is not a mapping", "describe the switch as in docs/switch.md")
+        bad("lab_switch", _("{value} is not a mapping", value=repr(model)),
+            _("describe the switch as in docs/switch.md"))
         return None, issues
     for key in sorted(set(model) - MODEL_KEYS):
-        bad(f"lab_switch.{key}", "unknown setting",
-            f"use only: {', '.join(sorted(MODEL_KEYS))} (docs/switch.md)")
+        bad(f"lab_switch.{key}", _("unknown setting"),
+            _("use only: {keys} (docs/switch.md)", keys=", ".join(sorted(MODEL_KEYS))))
     family = str(model.get("family", ""))
     if family not in FAMILIES:
-        bad("lab_switch.family", f"unknown switch family {family!r}",
-            f"use one of: {', '.join(FAMILIES)}")
+        bad("lab_switch.family", _("unknown switch family {value}", value=repr(family)),
+            _("use one of: {choices}", choices=", ".join(FAMILIES)))
     name = str(model.get("name", ""))
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$", name):
-        bad("lab_switch.name", f"{name!r} is not a switch name",
-            "give the switch a short name of letters, digits, '-' or '_' (its hostname)")
+        bad("lab_switch.name", _("{value} is not a switch name", value=repr(name)),
+            _("give the switch a short name of letters, digits, '-' or '_' (its hostname)"))
     count = as_int(model.get("ports"))
     if count is None or not 1 <= count <= 512:
-        bad("lab_switch.ports", f"{model.get('ports')!r} is not a port count",
-            "set ports to how many ports the switch has, e.g. 48")
+        bad("lab_switch.ports", _("{value} is not a port count", value=repr(model.get("ports"))),
+            _("set ports to how many ports the switch has, e.g. 48"))
         count = None
     bridge = model.get("bridge")
     if family == "linux-bridge" and not bridge:
-        bad("lab_switch.bridge", "a linux-bridge switch needs its bridge's name",
-            "set bridge, e.g. lab-<room> for the virtual room")
+        bad("lab_switch.bridge", _("a linux-bridge switch needs its bridge's name"),
+            _("set bridge, e.g. lab-<room> for the virtual room"))
     elif bridge is not None and not BRIDGE_RE.match(str(bridge)):
-        bad("lab_switch.bridge", f"{bridge!r} is not a bridge name",
-            "use up to 15 lower-case letters, digits or '-', starting with a letter")
+        bad("lab_switch.bridge", _("{value} is not a bridge name", value=repr(bridge)),
+            _("use up to 15 lower-case letters, digits or '-', starting with a letter"))
         bridge = None
     if "port_format" in model and not PORT_FORMAT_RE.match(str(model["port_format"])):
-        bad("lab_switch.port_format", f"{model['port_format']!r} is not a port name format",
-            "write the interface's name with {port} where its number goes, e.g. "
-            "GigabitEthernet1/0/{port} (letters, digits, '/', '.', '-', '_' only)")
+        bad("lab_switch.port_format", _("{value} is not a port name format",
+                                        value=repr(model["port_format"])),
+            _("write the interface's name with {port} where its number goes, e.g. "
+              "GigabitEthernet1/0/{port} (letters, digits, '/', '.', '-', '_' only)"))
         model = {k: v for k, v in model.items() if k != "port_format"}
 
     # VLANs
     vlans: dict[int, str] = {}
     raw_vlans = model.get("vlans")
     if not isinstance(raw_vlans, list) or not raw_vlans:
-        bad("lab_switch.vlans", "no VLANs", "list the VLANs as {id: 10, name: students} items")
+        bad("lab_switch.vlans", _("no VLANs"), _("list the VLANs as {id: 10, name: students} items"))
         raw_vlans = []
     names_seen: dict[str, int] = {}
     for i, item in enumerate(raw_vlans):
@@ -145,40 +149,43 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
         vid = as_int(item.get("id")) if isinstance(item, dict) else None
         vname = str(item.get("name", "")) if isinstance(item, dict) else ""
         if vid is None or not 1 <= vid <= 4094:
-            bad(f"{var}.id", f"{item.get('id') if isinstance(item, dict) else item!r} is not a "
-                f"VLAN id", "use a whole number from 1 to 4094")
+            bad(f"{var}.id", _("{value} is not a VLAN id", value=repr(
+                item.get("id") if isinstance(item, dict) else item)),
+                _("use a whole number from 1 to 4094"))
             continue
         if not VLAN_NAME_RE.match(vname):
-            bad(f"{var}.name", f"{vname!r} is not a VLAN name",
-                "name the VLAN with up to 32 letters, digits, '-' or '_', e.g. students")
+            bad(f"{var}.name", _("{value} is not a VLAN name", value=repr(vname)),
+                _("name the VLAN with up to 32 letters, digits, '-' or '_', e.g. students"))
         if vid in vlans:
-            bad(f"{var}.id", f"VLAN {vid} is listed twice", "list each VLAN once")
+            bad(f"{var}.id", _("VLAN {vid} is listed twice", vid=vid), _("list each VLAN once"))
         if vname in names_seen and names_seen[vname] != vid:
-            bad(f"{var}.name", f"VLAN name {vname!r} is used by VLAN {names_seen[vname]} too",
-                "give every VLAN its own name")
+            bad(f"{var}.name", _("VLAN name {name} is used by VLAN {other} too", name=repr(vname),
+                                 other=names_seen[vname]),
+                _("give every VLAN its own name"))
         vlans[vid] = vname
         names_seen[vname] = vid
 
     def known(vid, var, host=None) -> bool:
         if vid is None or not 1 <= vid <= 4094:
-            bad(var, "is not a VLAN id", "use a whole number from 1 to 4094", host)
+            bad(var, _("is not a VLAN id"), _("use a whole number from 1 to 4094"), host)
             return False
         if vlans and vid not in vlans:
-            bad(var, f"VLAN {vid} is not one of the switch's VLANs "
-                f"({', '.join(str(v) for v in sorted(vlans))})",
-                "use a VLAN listed in lab_switch.vlans, or add it there", host)
+            bad(var, _("VLAN {vid} is not one of the switch's VLANs ({vlans})", vid=vid,
+                       vlans=", ".join(str(v) for v in sorted(vlans))),
+                _("use a VLAN listed in lab_switch.vlans, or add it there"), host)
             return False
         return True
 
     policy = model.get("terminal_ports") or {}
     if not isinstance(policy, dict) or set(policy) - POLICY_KEYS:
-        bad("lab_switch.terminal_ports", f"{policy!r} is not a port policy",
-            f"use a mapping of: {', '.join(sorted(POLICY_KEYS))}")
+        bad("lab_switch.terminal_ports", _("{value} is not a port policy", value=repr(policy)),
+            _("use a mapping of: {keys}", keys=", ".join(sorted(POLICY_KEYS))))
         policy = {}
     for key in ("max_macs", "storm_control_pps"):
         if key in policy and (as_int(policy[key]) is None or as_int(policy[key]) < 1):
-            bad(f"lab_switch.terminal_ports.{key}", f"{policy[key]!r} is not a positive number",
-                f"set {key} to a whole number of at least 1, or leave it out")
+            bad(f"lab_switch.terminal_ports.{key}", _("{value} is not a positive number",
+                                                      value=repr(policy[key])),
+                _("set {key} to a whole number of at least 1, or leave it out", key=key))
             policy = {k: v for k, v in policy.items() if k != key}
     fmt = str(model.get("port_format") or PORT_FORMATS.get(family, "{port}"))
 
@@ -191,12 +198,14 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
 
     def claim(n, who, var, host=None) -> bool:
         if n is None or (count and not 1 <= n <= count):
-            bad(var, f"port {n if n is not None else '?'} is not a port of the switch "
-                f"(1-{count or '?'})", "use a port number the switch has", host)
+            bad(var, _("port {port} is not a port of the switch (1-{count})",
+                       port=n if n is not None else "?", count=count or "?"),
+                _("use a port number the switch has"), host)
             return False
         if n in owner:
-            bad(var, f"port {n} is assigned twice: {owner[n]} and {who}",
-                "give every host and device its own port", host)
+            bad(var, _("port {port} is assigned twice: {first} and {second}", port=n,
+                       first=owner[n], second=who),
+                _("give every host and device its own port"), host)
             return False
         owner[n] = who
         return True
@@ -205,8 +214,8 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
     for host, groups, hv in hosts:
         n = as_int(hv.get("lab_switch_port"))
         if "lab_switch_port" not in hv:
-            bad("lab_switch_port", "the host has no switch port",
-                "set lab_switch_port to the port its cable is plugged into", host)
+            bad("lab_switch_port", _("the host has no switch port"),
+                _("set lab_switch_port to the port its cable is plugged into"), host)
             continue
         if not claim(n, host, "lab_switch_port", host):
             continue
@@ -218,8 +227,8 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
         if extra is not None:
             extra_ids = _vlan_list(extra)
             if extra_ids is None:
-                bad("lab_switch_trunk", f"{extra!r} is not a list of VLAN ids",
-                    "write the other VLANs the host's port carries, e.g. [10, 20]", host)
+                bad("lab_switch_trunk", _("{value} is not a list of VLAN ids", value=repr(extra)),
+                    _("write the other VLANs the host's port carries, e.g. [10, 20]"), host)
                 continue
             if not all(known(v, "lab_switch_trunk", host) for v in extra_ids):
                 continue
@@ -238,20 +247,21 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
 
     extras = model.get("extra_ports") or []
     if not isinstance(extras, list):
-        bad("lab_switch.extra_ports", f"{extras!r} is not a list",
-            "list other devices as {port: 47, vlan: 99, description: ...} items")
+        bad("lab_switch.extra_ports", _("{value} is not a list", value=repr(extras)),
+            _("list other devices as {port: 47, vlan: 99, description: ...} items"))
         extras = []
     for i, item in enumerate(extras):
         var = f"lab_switch.extra_ports[{i}]"
         if not isinstance(item, dict):
-            bad(var, f"{item!r} is not a port", "write {port: N, vlan: V, description: ...}")
+            bad(var, _("{value} is not a port", value=repr(item)),
+                _("write {port: N, vlan: V, description: ...}"))
             continue
         n, vid = as_int(item.get("port")), as_int(item.get("vlan"))
         desc = str(item.get("description") or f"port {n}")
         if not TEXT_RE.match(desc):
-            bad(f"{var}.description", f"{desc!r} is not a one-line description",
-                "describe the device in up to 64 letters, digits, spaces and .,:/()#@+- "
-                "(no quotes, backslashes or line breaks)")
+            bad(f"{var}.description", _("{value} is not a one-line description", value=repr(desc)),
+                _("describe the device in up to 64 letters, digits, spaces and .,:/()#@+- "
+                  "(no quotes, backslashes or line breaks)"))
             continue
         if claim(n, desc, f"{var}.port") and known(vid, f"{var}.vlan"):
             ports.append(Port(port=n, name=port_name(n), description=desc, role="extra",
@@ -259,27 +269,30 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
 
     uplink = model.get("uplink")
     if not isinstance(uplink, dict):
-        bad("lab_switch.uplink", "the switch has no uplink",
-            "describe the uplink trunk: {port: 48, vlans: [...], native: 10}")
+        bad("lab_switch.uplink", _("the switch has no uplink"),
+            _("describe the uplink trunk: {port: 48, vlans: [...], native: 10}"))
     else:
         n = as_int(uplink.get("port"))
         carried = _vlan_list(uplink.get("vlans"))
         native = as_int(uplink.get("native", carried[0] if carried else None))
         if carried is None or not carried:
-            bad("lab_switch.uplink.vlans", f"{uplink.get('vlans')!r} is not a list of VLAN ids",
-                "list the VLANs the uplink trunk carries")
+            bad("lab_switch.uplink.vlans", _("{value} is not a list of VLAN ids",
+                                            value=repr(uplink.get("vlans"))),
+                _("list the VLANs the uplink trunk carries"))
         elif claim(n, "the uplink", "lab_switch.uplink.port") and all(
                 known(v, "lab_switch.uplink.vlans") for v in carried):
             if native not in carried:
-                bad("lab_switch.uplink.native", f"native VLAN {native} is not carried by the "
-                    f"uplink ({', '.join(map(str, carried))})",
-                    "set native to one of the uplink's VLANs")
+                bad("lab_switch.uplink.native", _("native VLAN {vid} is not carried by the "
+                                                  "uplink ({vlans})", vid=native,
+                                                  vlans=", ".join(map(str, carried))),
+                    _("set native to one of the uplink's VLANs"))
             else:
                 used = sorted({v for p in ports for v in p.vlans} - set(carried))
                 for vid in used:
                     users = ", ".join(p.description for p in ports if vid in p.vlans)
-                    bad("lab_switch.uplink.vlans", f"the uplink trunk does not carry VLAN "
-                        f"{vid}, which {users} use", f"add {vid} to the uplink's vlans")
+                    bad("lab_switch.uplink.vlans", _("the uplink trunk does not carry VLAN "
+                                                     "{vid}, which {users} use", vid=vid, users=users),
+                        _("add {vid} to the uplink's vlans", vid=vid))
                 ports.append(Port(port=n, name=port_name(n), description="uplink",
                                   role="uplink", host=None, mode="trunk", vlan=native,
                                   vlans=sorted(carried), dhcp_trusted=trusted))
@@ -290,15 +303,16 @@ def plan(model, hosts: list[tuple[str, list[str], dict]]) -> tuple[Plan | None, 
                                                           "lab_switch.management.vlan"):
             management = None
             if not any(i.variable == "lab_switch.management.vlan" for i in issues):
-                bad("lab_switch.management", "is not {vlan: V, address: A/P}",
-                    "give the management VLAN and the switch's address in it")
+                bad("lab_switch.management", _("is not {vlan: V, address: A/P}"),
+                    _("give the management VLAN and the switch's address in it"))
         else:
             address = str(management.get("address", ""))
             try:
                 ipaddress.IPv4Interface(address)
             except ValueError:
-                bad("lab_switch.management.address", f"{address!r} is not an address/prefix",
-                    "give the switch's management address as ADDRESS/PREFIX, e.g. 10.77.99.2/24")
+                bad("lab_switch.management.address", _("{value} is not an address/prefix",
+                                                       value=repr(address)),
+                    _("give the switch's management address as ADDRESS/PREFIX, e.g. 10.77.99.2/24"))
             management = {"vlan": as_int(management["vlan"]), "address": address}
 
     if issues:

@@ -14,6 +14,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from labctl.i18n import _
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PERIOD_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -32,23 +34,26 @@ class Timetable:
         if value in (None, "", {}):
             return None
         if not isinstance(value, dict) or "periods" not in value:
-            raise TimetableError("write it as {days: [mon, ...], periods: ['08:00-08:45', ...]}")
+            raise TimetableError(_("write it as {days: [mon, ...], periods: ['08:00-08:45', ...]}"))
         days = value.get("days", list(DAYS[:5]))
         if not isinstance(days, list) or not days or any(str(d).lower() not in DAYS for d in days):
-            raise TimetableError(f"days {days!r}: use a list of {', '.join(DAYS)}")
+            raise TimetableError(_("days {value}: use a list of {choices}", value=repr(days),
+                                   choices=", ".join(DAYS)))
         periods = []
         for raw in value["periods"] or []:
             m = PERIOD_RE.match(str(raw).strip())
             if not m:
-                raise TimetableError(f"period {raw!r} is not HH:MM-HH:MM (e.g. '08:00-08:45')")
+                raise TimetableError(_("period {value} is not HH:MM-HH:MM (e.g. '08:00-08:45')",
+                                       value=repr(raw)))
             start, end = dt.time(int(m[1]), int(m[2])), dt.time(int(m[3]), int(m[4]))
             if end <= start:
-                raise TimetableError(f"period {raw!r} ends before it starts")
+                raise TimetableError(_("period {value} ends before it starts", value=repr(raw)))
             if periods and start < periods[-1][1]:
-                raise TimetableError(f"period {raw!r} overlaps the one before; list them in order")
+                raise TimetableError(_("period {value} overlaps the one before; list them in order",
+                                       value=repr(raw)))
             periods.append((start, end))
         if not periods:
-            raise TimetableError("no periods: list the class periods, e.g. ['08:00-08:45']")
+            raise TimetableError(_("no periods: list the class periods, e.g. ['08:00-08:45']"))
         return cls(tuple(sorted({DAYS.index(str(d).lower()) for d in days})), tuple(periods))
 
     def current(self, now: dt.datetime) -> tuple[dt.time, dt.time] | None:
@@ -63,7 +68,7 @@ class Timetable:
         out, day = [], now.date()
         while len(out) < count:
             if day.weekday() in self.days:
-                for _, end in self.periods:
+                for _start, end in self.periods:
                     at = dt.datetime.combine(day, end, tzinfo=now.tzinfo)
                     if at > now:
                         out.append(at)
