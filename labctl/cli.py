@@ -17,7 +17,7 @@ from labctl.i18n import _, set_lang
 def _inventory_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--inventory", default=os.environ.get("LABCTL_INVENTORY",
                                                                str(paths.DEFAULT_INVENTORY)),
-                   help="the room's Ansible inventory (default: inventory/demo)")
+                   help=_("the room's Ansible inventory (default: inventory/demo)"))
 
 
 def _room(args):
@@ -586,197 +586,229 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own words (usage, the sections' titles) in the user's language too."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+    def start_section(self, heading):
+        super().start_section(_(heading) if heading else heading)
+
+
+class _Parser(argparse.ArgumentParser):
+    """labctl's parsers (the subcommands' too): help and argparse's words translated."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+
+
+def _early_lang(argv: list[str]) -> str | None:
+    """--lang, read before the parser is built: its help is written in that language."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in ("en", "zh_CN") else None
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1] if arg.split("=", 1)[1] in ("en", "zh_CN") else None
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="labctl", description=__doc__)
+    parser = _Parser(prog="labctl", description=_(
+        "The labctl command line. Every command that acts on a room validates its inventory first."))
     parser.add_argument("--lang", choices=["en", "zh_CN"],
-                        help="language of labels and messages (default: from the locale)")
+                        help=_("language of labels and messages (default: from the locale)"))
     parser.add_argument("--version", action=_Version, nargs=0,
-                        help="print labctl's version and the project it runs, and exit")
+                        help=_("print labctl's version and the project it runs, and exit"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="check the room's inventory")
+    p = sub.add_parser("validate", help=_("check the room's inventory"))
     _inventory_arg(p)
-    p.add_argument("--json", action="store_true", help="print the result as JSON (docs/cli.md)")
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON (docs/cli.md)"))
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("vlab", help="the virtual room: seats booted on this machine")
+    p = sub.add_parser("vlab", help=_("the virtual room: seats booted on this machine"))
     p.add_argument("action", choices=["up", "down", "status", "start", "stop"])
-    p.add_argument("names", nargs="*", help="seats for start/stop")
+    p.add_argument("names", nargs="*", help=_("seats for start/stop"))
     _inventory_arg(p)
     p.add_argument("--terminals", dest="terminals_n", type=int, metavar="N",
-                   help="a generated room of N terminals (benchmarks, scale tests); "
-                        "--seats always names seats")
+                   help=_("a generated room of N terminals (benchmarks, scale tests); "
+                        "--seats always names seats"))
     p.add_argument("--json", action="store_true")
-    p.add_argument("--purge", action="store_true", help="down: also delete the seats' disks")
-    p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for SSH")
+    p.add_argument("--purge", action="store_true", help=_("down: also delete the seats' disks"))
+    p.add_argument("--timeout", type=float, default=180.0, help=_("seconds to wait for SSH"))
     p.add_argument("--provision", action="store_true",
-                   help="up: provision the room with the playbooks (terminals from a shared layer)")
+                   help=_("up: provision the room with the playbooks (terminals from a shared layer)"))
     p.set_defaults(func=cmd_vlab)
 
-    p = sub.add_parser("provision", help="run a playbook over the room (default site.yml)")
+    p = sub.add_parser("provision", help=_("run a playbook over the room (default site.yml)"))
     _inventory_arg(p)
     p.add_argument("playbook", nargs="?", default="site.yml")
     p.add_argument("--limit")
     p.add_argument("--check", action="store_true")
     p.add_argument("--diff", action="store_true")
     p.add_argument("--json", action="store_true",
-                   help="print each host's result as JSON instead of Ansible's display")
+                   help=_("print each host's result as JSON instead of Ansible's display"))
     p.set_defaults(func=cmd_provision)
 
-    p = sub.add_parser("coursedata", help="the shop database of the data-analysis courses")
+    p = sub.add_parser("coursedata", help=_("the shop database of the data-analysis courses"))
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def server_options(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--database", default="shop", help="the course database (default shop)")
+        q.add_argument("--database", default="shop", help=_("the course database (default shop)"))
         q.add_argument("--host", default="localhost")
         q.add_argument("--port", type=int, default=3306)
         q.add_argument("--user", default="root")
-        q.add_argument("--password-file", help="a file holding the MariaDB user's password")
-        q.add_argument("--socket", help="MariaDB's unix socket (instead of host and port)")
+        q.add_argument("--password-file", help=_("a file holding the MariaDB user's password"))
+        q.add_argument("--socket", help=_("MariaDB's unix socket (instead of host and port)"))
 
-    q = actions.add_parser("generate", help="write the shop's data, deterministic for a seed")
+    q = actions.add_parser("generate", help=_("write the shop's data, deterministic for a seed"))
     q.add_argument("--seed", type=int, default=2025)
     q.add_argument("--scale", default="standard",
-                   help="tiny, small, standard (~100k orders), large, huge, or a number")
-    q.add_argument("--out", default="out/coursedata", help="the directory to write")
-    q = actions.add_parser("load", help="load generated data into a MariaDB database")
-    q.add_argument("--data", default="out/coursedata", help="the generated data directory")
+                   help=_("tiny, small, standard (~100k orders), large, huge, or a number"))
+    q.add_argument("--out", default="out/coursedata", help=_("the directory to write"))
+    q = actions.add_parser("load", help=_("load generated data into a MariaDB database"))
+    q.add_argument("--data", default="out/coursedata", help=_("the generated data directory"))
     server_options(q)
-    q = actions.add_parser("clone", help="copy the course database to a student's database")
-    q.add_argument("--target", required=True, help="the student's database, e.g. student_shop")
+    q = actions.add_parser("clone", help=_("copy the course database to a student's database"))
+    q.add_argument("--target", required=True, help=_("the student's database, e.g. student_shop"))
     server_options(q)
-    q = actions.add_parser("export", help="export generated data as xlsx or csv")
-    q.add_argument("--data", default="out/coursedata", help="the generated data directory")
-    q.add_argument("--out", default="out/coursedata", help="the file or directory to write")
+    q = actions.add_parser("export", help=_("export generated data as xlsx or csv"))
+    q.add_argument("--data", default="out/coursedata", help=_("the generated data directory"))
+    q.add_argument("--out", default="out/coursedata", help=_("the file or directory to write"))
     q.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
-    q = actions.add_parser("reset", help="restore the students' databases on the terminals")
+    q = actions.add_parser("reset", help=_("restore the students' databases on the terminals"))
     _inventory_arg(q)
-    q.add_argument("--seats", help="comma-separated terminals (default: all)")
+    q.add_argument("--seats", help=_("comma-separated terminals (default: all)"))
     p.set_defaults(func=cmd_coursedata)
 
-    p = sub.add_parser("check", help="prove the room meets its specification (testinfra)")
+    p = sub.add_parser("check", help=_("prove the room meets its specification (testinfra)"))
     _inventory_arg(p)
-    p.add_argument("--limit", help="seats: names, groups or globs, comma-separated")
-    p.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--workers", type=int, help="parallel pytest workers (default: by seats)")
+    p.add_argument("--limit", help=_("seats: names, groups or globs, comma-separated"))
+    p.add_argument("--junit", metavar="FILE", help=_("write JUnit XML here"))
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON"))
+    p.add_argument("--workers", type=int, help=_("parallel pytest workers (default: by seats)"))
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("status", help="the room's health, without a screen")
+    p = sub.add_parser("status", help=_("the room's health, without a screen"))
     p.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
-                   help="a room's inventory; more than once for several rooms "
-                        "(default: $LABCTL_INVENTORY, else inventory/demo)")
-    p.add_argument("--json", action="store_true", help="one JSON list per sweep")
-    p.add_argument("--watch", action="store_true", help="sweep again every --interval seconds")
+                   help=_("a room's inventory; more than once for several rooms "
+                        "(default: $LABCTL_INVENTORY, else inventory/demo)"))
+    p.add_argument("--json", action="store_true", help=_("one JSON list per sweep"))
+    p.add_argument("--watch", action="store_true", help=_("sweep again every --interval seconds"))
     p.add_argument("--interval", type=float, default=2.0)
-    p.add_argument("--timeout", type=float, default=3.0, help="per-seat probe timeout")
+    p.add_argument("--timeout", type=float, default=3.0, help=_("per-seat probe timeout"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("console", help="the teacher's console: the room map and its actions")
+    p = sub.add_parser("console", help=_("the teacher's console: the room map and its actions"))
     _inventory_arg(p)
-    p.add_argument("--interval", type=float, default=2.0, help="seconds between health polls")
-    p.add_argument("--timeout", type=float, default=3.0, help="per-seat probe timeout")
+    p.add_argument("--interval", type=float, default=2.0, help=_("seconds between health polls"))
+    p.add_argument("--timeout", type=float, default=3.0, help=_("per-seat probe timeout"))
     p.set_defaults(func=cmd_console)
 
     def seat_choice(p: argparse.ArgumentParser) -> None:
         group = p.add_mutually_exclusive_group()
-        group.add_argument("--seats", help="comma-separated terminals")
-        group.add_argument("--row", type=int, help="every terminal of this row")
-        group.add_argument("--all", action="store_true", help="every terminal (the default)")
+        group.add_argument("--seats", help=_("comma-separated terminals"))
+        group.add_argument("--row", type=int, help=_("every terminal of this row"))
+        group.add_argument("--all", action="store_true", help=_("every terminal (the default)"))
 
-    for action, text in (("reboot", "reboot terminals"),
-                         ("shutdown", "shut terminals down, the students warned a minute before"),
-                         ("wake", "wake terminals (Wake-on-LAN)")):
+    for action, text in (("reboot", _("reboot terminals")),
+                         ("shutdown", _("shut terminals down, the students warned a minute before")),
+                         ("wake", _("wake terminals (Wake-on-LAN)"))):
         p = sub.add_parser(action, help=text)
         _inventory_arg(p)
         seat_choice(p)
         if action != "wake":
-            p.add_argument("--yes", action="store_true", help="do not ask first")
-        p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+            p.add_argument("--yes", action="store_true", help=_("do not ask first"))
+        p.add_argument("--json", action="store_true", help=_("print the results as JSON (docs/cli.md)"))
         p.set_defaults(func=cmd_power)
 
-    p = sub.add_parser("projector", help="the room's projectors (PJLink): status, on, off, input")
+    p = sub.add_parser("projector", help=_("the room's projectors (PJLink): status, on, off, input"))
     p.add_argument("action", choices=["status", "on", "off", "input", "mute", "unmute"])
-    p.add_argument("value", nargs="?", help="input: rgb1, rgb2, video1, hdmi1, hdmi2, network")
+    p.add_argument("value", nargs="?", help=_("input: rgb1, rgb2, video1, hdmi1, hdmi2, network"))
     _inventory_arg(p)
-    p.add_argument("--name", help="comma-separated projector names (default: all)")
-    p.add_argument("--timeout", type=float, default=3.0, help="seconds a projector may take")
-    p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+    p.add_argument("--name", help=_("comma-separated projector names (default: all)"))
+    p.add_argument("--timeout", type=float, default=3.0, help=_("seconds a projector may take"))
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON (docs/cli.md)"))
     p.set_defaults(func=cmd_projector)
 
-    p = sub.add_parser("reset", help="reset the students' terminals, verified")
+    p = sub.add_parser("reset", help=_("reset the students' terminals, verified"))
     _inventory_arg(p)
     seat_choice(p)
     p.add_argument("--method", choices=["profile", "reboot-restore"],
-                   help="instead of each seat's lab_reset_method")
-    p.add_argument("--force", action="store_true", help="reset seats with a student logged in")
+                   help=_("instead of each seat's lab_reset_method"))
+    p.add_argument("--force", action="store_true", help=_("reset seats with a student logged in"))
     p.add_argument("--maintenance", choices=["on", "off"],
-                   help="thaw (on) or freeze (off) reboot-to-restore seats instead of resetting")
-    p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+                   help=_("thaw (on) or freeze (off) reboot-to-restore seats instead of resetting"))
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON (docs/cli.md)"))
     p.set_defaults(func=cmd_reset)
 
-    p = sub.add_parser("room", help="a new room: its inventory and secrets from a seat list")
+    p = sub.add_parser("room", help=_("a new room: its inventory and secrets from a seat list"))
     rooms = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    q = rooms.add_parser("init", help="write a room's inventory from a CSV or XLSX seat list")
-    q.add_argument("name", help="the room's short name, e.g. b305")
+    q = rooms.add_parser("init", help=_("write a room's inventory from a CSV or XLSX seat list"))
+    q.add_argument("name", help=_("the room's short name, e.g. b305"))
     q.add_argument("--seats", required=True, metavar="FILE",
-                   help="CSV or XLSX: name, mac, row, column, os, ip (docs/inventory.md)")
-    q.add_argument("--subnet", required=True, help="the room's subnet, e.g. 10.20.0.0/24")
-    q.add_argument("--out", help="the inventory directory to write (default inventory/NAME)")
+                   help=_("CSV or XLSX: name, mac, row, column, os, ip (docs/inventory.md)"))
+    q.add_argument("--subnet", required=True, help=_("the room's subnet, e.g. 10.20.0.0/24"))
+    q.add_argument("--out", help=_("the inventory directory to write (default inventory/NAME)"))
     q.add_argument("--switch-family", default="cisco_ios",
                    choices=["cisco_ios", "huawei_vrp", "h3c_comware"])
     q.add_argument("--timezone", default="Asia/Shanghai")
     q.add_argument("--state-dir", metavar="DIR",
-                   help="the room's admin key, known_hosts and fact cache, root's alone "
-                        "(default /var/lib/labctl/rooms/NAME)")
+                   help=_("the room's admin key, known_hosts and fact cache, root's alone "
+                        "(default /var/lib/labctl/rooms/NAME)"))
     p.set_defaults(func=cmd_room)
 
-    p = sub.add_parser("audit", help="list or export the audit log (every action, by whom)")
+    p = sub.add_parser("audit", help=_("list or export the audit log (every action, by whom)"))
     _inventory_arg(p)
-    p.add_argument("--seat", help="one seat's events")
-    p.add_argument("--action", help="one action's events (reset, provision, host key, …)")
-    p.add_argument("--since", metavar="WHEN", help="from: YYYY-MM-DD[THH:MM], or 7d / 12h ago")
-    p.add_argument("--until", metavar="WHEN", help="before: the same forms")
+    p.add_argument("--seat", help=_("one seat's events"))
+    p.add_argument("--action", help=_("one action's events (reset, provision, host key, …)"))
+    p.add_argument("--since", metavar="WHEN", help=_("from: YYYY-MM-DD[THH:MM], or 7d / 12h ago"))
+    p.add_argument("--until", metavar="WHEN", help=_("before: the same forms"))
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("enroll", help="a PC that runs Debian joins the room: its host key "
-                                      "confirmed and recorded, the room's admin key installed")
+    p = sub.add_parser("enroll", help=_("a PC that runs Debian joins the room: its host key "
+                                      "confirmed and recorded, the room's admin key installed"))
     _inventory_arg(p)
-    p.add_argument("names", nargs="*", metavar="SEAT", help="the seats to enrol")
-    p.add_argument("--all", action="store_true", help="every Linux seat of the room")
+    p.add_argument("names", nargs="*", metavar="SEAT", help=_("the seats to enrol"))
+    p.add_argument("--all", action="store_true", help=_("every Linux seat of the room"))
     p.add_argument("--expect-fingerprint", metavar="SHA256:…",
-                   help="the host key's fingerprint read off the seat's console (one seat)")
+                   help=_("the host key's fingerprint read off the seat's console (one seat)"))
     p.add_argument("--password-stdin", action="store_true",
-                   help="read the admin's password from standard input, not the terminal")
+                   help=_("read the admin's password from standard input, not the terminal"))
     p.add_argument("--installed", action="store_true",
-                   help="seats the network install made: their host keys are the ones their "
-                        "installer handed over to the lab server (no password)")
-    p.add_argument("--json", action="store_true", help="print the results as JSON (docs/cli.md)")
+                   help=_("seats the network install made: their host keys are the ones their "
+                        "installer handed over to the lab server (no password)"))
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON (docs/cli.md)"))
     p.set_defaults(func=cmd_enroll)
 
-    p = sub.add_parser("hostkey", help="accept a seat's new SSH host key (a reinstalled PC)")
+    p = sub.add_parser("hostkey", help=_("accept a seat's new SSH host key (a reinstalled PC)"))
     p.add_argument("action", choices=["accept", "show"])
-    p.add_argument("seat", help="the seat's name")
+    p.add_argument("seat", help=_("the seat's name"))
     p.add_argument("--expect-fingerprint", metavar="SHA256:…",
-                   help="the fingerprint read off the seat's own console: no question asked")
-    p.add_argument("--yes", action="store_true", help="accept without asking (not recommended)")
+                   help=_("the fingerprint read off the seat's own console: no question asked"))
+    p.add_argument("--yes", action="store_true", help=_("accept without asking (not recommended)"))
     _inventory_arg(p)
     p.set_defaults(func=cmd_hostkey)
 
-    p = sub.add_parser("schedule", help="reset the room at the end of each class period")
+    p = sub.add_parser("schedule", help=_("reset the room at the end of each class period"))
     p.add_argument("action", choices=["install", "show", "remove"])
     _inventory_arg(p)
-    p.add_argument("--count", type=int, default=5, help="show: how many runs")
+    p.add_argument("--count", type=int, default=5, help=_("show: how many runs"))
     p.set_defaults(func=cmd_schedule)
 
-    p = sub.add_parser("mirror", help="fill the admin host's copy of the offline installers")
+    p = sub.add_parser("mirror", help=_("fill the admin host's copy of the offline installers"))
     p.add_argument("what", choices=["dotnet"])
     p.set_defaults(func=cmd_mirror)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    set_lang(_early_lang(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and isinstance(getattr(args, "names", None), list) \

@@ -38,3 +38,25 @@ def test_the_language_follows_the_option_then_the_locale(monkeypatch):
         assert i18n.set_lang("en") == "en" and i18n._("offline") == "offline"
     finally:
         i18n.set_lang("en")
+
+
+def test_every_help_text_goes_through_the_translation_and_every_command_helps_in_chinese(capsys):
+    """Every help= in the command line goes through _() (so the test above holds it to its
+    Chinese), and each command's --help under --lang zh_CN is Chinese, argparse's words too."""
+    import pytest
+
+    from labctl.cli import main
+    source = (ROOT / "cli.py").read_text()
+    assert not re.findall(r'help="', source), "a help text that is not translated"
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh_CN", "--help"])
+    top = capsys.readouterr().out
+    commands = max((m.split(",") for m in re.findall(r"\{([\w,]+)\}", top)), key=len)
+    assert len(commands) > 15 and "enroll" in commands
+    for command in commands:
+        with pytest.raises(SystemExit) as done:
+            main(["--lang", "zh_CN", command, "--help"])
+        text = capsys.readouterr().out
+        assert done.value.code == 0
+        assert text.startswith("用法：") and "显示本帮助并退出" in text and "选项" in text, command
+        assert "usage:" not in text and "show this help" not in text, command
