@@ -139,12 +139,22 @@ HANDOVER = ("import sys, urllib.request as u\n"
             "    print(e.code)\n")
 
 
-def hand_over(connector, seat, server, key_file: str, as_seat: str = SEAT) -> int:
+def in_seat(vroom, seat, *command: str) -> subprocess.CompletedProcess:
+    """Run a command as root inside a virtual seat, from the admin host (its container's
+    namespaces): the room no longer reaches it over SSH once its new key is not recorded."""
+    import psutil
+    (status,) = vroom.status([seat])
+    leader = psutil.Process(status.nspawn_pid).children()[0].pid  # the container's init
+    return subprocess.run(["nsenter", "-t", str(leader), "-m", "-u", "-i", "-n", "-p", *command],
+                          capture_output=True, text=True, timeout=60)
+
+
+def hand_over(vroom, seat, server, key_file: str, as_seat: str = SEAT) -> int:
     """The installer's last step, as the seat would send it: its host key PUT to the lab
     server's address for as_seat (the preseed does it with curl -T; the same request)."""
     url = f"http://{server.ip}/lab-install/hostkey/{as_seat}"
-    out = ssh(connector, seat, f"sudo python3 -c {shlex.quote(HANDOVER)} {url} {key_file}")
-    assert out.ok, out.stderr
+    out = in_seat(vroom, seat, "python3", "-c", HANDOVER, url, key_file)
+    assert out.returncode == 0, out.stderr
     return int(out.stdout.strip())
 
 
@@ -196,24 +206,25 @@ def test_an_installed_pc_is_enrolled_from_the_key_its_installer_handed_over(
 
     # only the seat's own address may hand its key over, and only by PUT
     other = room.seat("it04")
-    assert hand_over(connector, other, server, key_file) == 403  # another seat, as it03
+    assert hand_over(vroom, other, server, key_file) == 403  # another seat, as it03
     req = urllib.request.Request(f"http://{server.ip}/lab-install/hostkey/{SEAT}",
                                  data=b"ssh-ed25519 AAAA x\n", method="PUT")
     with pytest.raises(urllib.error.HTTPError) as refused:  # the admin host's address
         urllib.request.urlopen(req, timeout=10)
     assert refused.value.code == 403
-    assert hand_over(connector, seat, server, key_file, as_seat="it04") == 403  # not armed
+    assert hand_over(vroom, seat, server, key_file, as_seat="it04") == 403  # not armed
 
     # a key that is not the one the seat offers (its installer ran on another PC): refused
-    assert ssh(connector, seat, "sudo ssh-keygen -q -t ed25519 -N '' -f /root/other").ok
-    assert hand_over(connector, seat, server, "/root/other.pub") in (201, 204)
+    assert in_seat(vroom, seat, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                   "/root/other").returncode == 0
+    assert hand_over(vroom, seat, server, "/root/other.pub") in (201, 204)
     code, answer = enroll_installed(capsys)
     (result,) = answer["results"]
     assert code == 1 and result["outcome"] == "refused" and result["fingerprint"] == new
     assert recorded(seat, room.state.known_hosts) == []
 
     # the key the installer handed over is the one the seat offers: enrolled, no password
-    assert hand_over(connector, seat, server, key_file) in (201, 204)
+    assert hand_over(vroom, seat, server, key_file) in (201, 204)
     code, answer = enroll_installed(capsys)
     (result,) = answer["results"]
     assert code == 0 and result["outcome"] == "enrolled", result
