@@ -169,7 +169,9 @@ def _ts(t: dt.datetime) -> str:
 
 
 def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=None) -> Manifest:
-    """Write one CSV per table and manifest.json into `out`; return the manifest."""
+    """Write one CSV per table and manifest.json into `out`; return the manifest. Each part
+    below draws from the one random generator in this order, so the data stay the same for a
+    seed."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise CourseDataError(f"seed {seed!r} must be a whole number >= 0")
     scale = parse_scale(scale)
@@ -178,11 +180,68 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
     rng = random.Random(seed)
     w = Writer(out)
     n_orders = max(200, round(ORDERS_PER_SCALE * scale))
-    n_customers = max(80, round(n_orders * 0.42))
-    n_products = max(60, round(1800 * scale ** 0.5))
     say = progress or (lambda *_: None)
 
-    # ---- categories and suppliers
+    shop = _catalogue(rng, w, n_products=max(60, round(1800 * scale ** 0.5)))
+    say(f"{len(shop.products)} products")
+    people = _customers(rng, w, n_customers=max(80, round(n_orders * 0.42)))
+    say(f"{len(people.rows)} customers")
+    promos = _promotions(w)
+    keywords = _keywords(rng, w, scale)
+    calendar = _Calendar.of_year()
+    sold = _orders(rng, w, n_orders, shop, people, promos, keywords, calendar, say)
+    for cp in promos.coupons:
+        used = promos.used[cp[0]]
+        w.row("coupons", [*cp, max(used, round(used * rng.uniform(2.5, 5))), used])
+    _keyword_daily(rng, w, keywords.rows, calendar, scale)
+    _purchasing(rng, w, shop, sold, calendar)
+
+    manifest = Manifest(seed, scale, w.close())
+    manifest.write(out)
+    return manifest
+
+
+@dataclass
+class _Shop:
+    products: list      # (id, price, cost, top category, subcategory id, launch)
+    pick_product: Picker
+    n_suppliers: int
+
+
+@dataclass
+class _People:
+    rows: list          # (province, city, signup)
+    pick_customer: Picker
+
+
+@dataclass
+class _Promotions:
+    by_day: dict        # date -> (promotion id, rate)
+    coupons: list       # [coupon id, promotion id, threshold, amount]
+    used: dict          # coupon id -> times used
+    of_promotion: dict  # promotion id -> its coupons
+
+
+@dataclass
+class _Keywords:
+    rows: list          # (id, text, top category, words)
+    for_top: dict       # top category -> its keywords (or all)
+
+
+@dataclass
+class _Calendar:
+    days: list          # every date of the year
+    weights: list       # each day's weight: trend, weekday, festivals
+
+    @classmethod
+    def of_year(cls) -> "_Calendar":
+        days = [START.date() + dt.timedelta(d) for d in range(DAYS)]
+        return cls(days, [(1 + 0.25 * d / DAYS) * WEEKDAY_WEIGHTS[day.weekday()] * FESTIVALS.get(day, 1.0)
+                          for d, day in enumerate(days)])
+
+
+def _catalogue(rng: random.Random, w: Writer, n_products: int) -> _Shop:
+    """Categories, suppliers and products: Zipf popularity, log-normal prices by category."""
     w.table("categories", ["category_id", "name", "parent_id", "level"])
     subcats = []  # (category_id, top name)
     cid = 0
@@ -203,13 +262,12 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
                                f"{rng.choice(['贸易', '实业', '制造', '供应链'])}有限公司{s:03d}",
                             prov, PROVINCES[prov][1][0], rng.randint(3, 21)])
 
-    # ---- products: Zipf popularity, log-normal prices by category
     w.table("products", ["product_id", "sku", "name", "category_id", "supplier_id", "price", "cost",
                          "launch_date", "status"])
-    products = []  # (id, price, cost, top category, subcategory id)
+    products = []
     for p in range(1, n_products + 1):
         sub_id, top = rng.choice(subcats)
-        _, median, spread, _, _ = CATEGORIES[top]
+        _name, median, spread, _returns, _words = CATEGORIES[top]
         price = round(max(9.9, rng.lognormvariate(math.log(median), spread)), 1)
         cost = round(price * rng.uniform(0.38, 0.72), 2)
         launch = START - dt.timedelta(days=rng.randint(0, 700)) if rng.random() < 0.8 else \
@@ -222,15 +280,16 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
         products.append((p, price, cost, top, sub_id, launch))
     popularity = [1.0 / (rank ** 1.07) for rank in range(1, n_products + 1)]
     rng.shuffle(popularity)
-    pick_product = Picker(range(n_products), popularity)
-    say(f"{n_products} products")
+    return _Shop(products, Picker(range(n_products), popularity), n_suppliers)
 
-    # ---- customers: Pareto activity
+
+def _customers(rng: random.Random, w: Writer, n_customers: int) -> _People:
+    """Customers, with Pareto activity."""
     w.table("customers", ["customer_id", "gender", "age_band", "province", "city", "member_level",
                           "signup_date", "signup_channel"])
     pick_province = Picker(PROVINCES, [v[0] for v in PROVINCES.values()])
     pick_age, pick_level = Picker(*AGE_BANDS), Picker(*MEMBER_LEVELS)
-    customers = []  # (province, city)
+    customers = []
     activity = []
     for c in range(1, n_customers + 1):
         prov = pick_province(rng)
@@ -241,33 +300,39 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
                             pick_level(rng), signup.date().isoformat(), rng.choice(CHANNELS)])
         customers.append((prov, city, signup))
         activity.append(rng.paretovariate(1.16))
-    pick_customer = Picker(range(n_customers), activity)
-    say(f"{n_customers} customers")
+    return _People(customers, Picker(range(n_customers), activity))
 
-    # ---- promotions and coupons
-    w.table("promotions", ["promotion_id", "name", "type", "start_time", "end_time", "discount_rate"])
-    w.table("coupons", ["coupon_id", "promotion_id", "threshold", "amount", "issued", "used"])
-    promos = [("年货节", "full_reduction", (1, 10), (1, 22), 0.90), ("三八女王节", "discount", (3, 1), (3, 8), 0.85),
+
+PROMOTIONS = [("年货节", "full_reduction", (1, 10), (1, 22), 0.90), ("三八女王节", "discount", (3, 1), (3, 8), 0.85),
               ("618大促", "full_reduction", (6, 1), (6, 18), 0.85), ("七夕", "coupon", (8, 25), (8, 29), 0.92),
               ("国庆", "discount", (10, 1), (10, 7), 0.9), ("双11", "full_reduction", (11, 1), (11, 11), 0.8),
               ("双12", "coupon", (12, 8), (12, 12), 0.88), ("店庆秒杀", "flash_sale", (9, 18), (9, 20), 0.7)]
-    promo_by_day = {}
-    coupon_rows = []
-    for i, (name, kind, (m1, d1), (m2, d2), rate) in enumerate(promos, 1):
+
+
+def _promotions(w: Writer) -> _Promotions:
+    """The year's promotions and their coupons (the coupons' rows are written after the
+    orders, which use them)."""
+    w.table("promotions", ["promotion_id", "name", "type", "start_time", "end_time", "discount_rate"])
+    w.table("coupons", ["coupon_id", "promotion_id", "threshold", "amount", "issued", "used"])
+    by_day = {}
+    coupons = []
+    for i, (name, kind, (m1, d1), (m2, d2), rate) in enumerate(PROMOTIONS, 1):
         start, end = dt.datetime(YEAR, m1, d1), dt.datetime(YEAR, m2, d2, 23, 59, 59)
         w.row("promotions", [i, name, kind, _ts(start), _ts(end), rate])
         for d in range((end - start).days + 1):
-            promo_by_day[(start + dt.timedelta(d)).date()] = (i, rate)
+            by_day[(start + dt.timedelta(d)).date()] = (i, rate)
         for threshold, amount in ((99, 10), (199, 30), (299, 50)):
-            coupon_rows.append([len(coupon_rows) + 1, i, threshold, amount])
-    coupon_used = {c[0]: 0 for c in coupon_rows}
-    coupons_of = {}
-    for c in coupon_rows:
-        coupons_of.setdefault(c[1], []).append(c)
+            coupons.append([len(coupons) + 1, i, threshold, amount])
+    of_promotion = {}
+    for c in coupons:
+        of_promotion.setdefault(c[1], []).append(c)
+    return _Promotions(by_day, coupons, {c[0]: 0 for c in coupons}, of_promotion)
 
-    # ---- keywords for search promotion (long tail per category)
+
+def _keywords(rng: random.Random, w: Writer, scale: float) -> _Keywords:
+    """Keywords for search promotion: a long tail per category."""
     w.table("keywords", ["keyword_id", "keyword", "category_id", "match_type", "bid", "quality_score"])
-    keywords = []  # (id, text, top)
+    keywords = []
     top_ids = {}
     for i, top in enumerate(CATEGORIES, 1):
         top_ids[top] = 1 + sum(1 + len(CATEGORIES[t][0]) for t in list(CATEGORIES)[:i - 1])
@@ -283,150 +348,180 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
         w.row("keywords", [kid, text, top_ids[top], rng.choice(["exact", "phrase", "broad"]),
                            round(rng.uniform(0.3, 3.5), 2), rng.randint(3, 10)])
         keywords.append((kid, text, top, len(text.split())))
-    kw_for_top = {top: [k for k in keywords if k[2] == top] or keywords for top in CATEGORIES}
+    return _Keywords(keywords, {top: [k for k in keywords if k[2] == top] or keywords
+                                for top in CATEGORIES})
 
-    # ---- day weights: trend, weekday, festivals
-    days = [START.date() + dt.timedelta(d) for d in range(DAYS)]
-    day_w = [(1 + 0.25 * d / DAYS) * WEEKDAY_WEIGHTS[day.weekday()] * FESTIVALS.get(day, 1.0)
-             for d, day in enumerate(days)]
-    pick_day = Picker(range(DAYS), day_w)
+
+ORDER_TABLES = {
+    "orders": ["order_id", "customer_id", "order_time", "channel", "device", "province", "city",
+               "status", "promotion_id", "coupon_id", "goods_amount", "discount_amount",
+               "shipping_fee", "pay_amount"],
+    "order_items": ["order_id", "line_no", "product_id", "quantity", "unit_price", "line_amount"],
+    "payments": ["payment_id", "order_id", "method", "amount", "paid_time"],
+    "shipments": ["shipment_id", "order_id", "carrier", "warehouse_province", "province", "city",
+                  "shipped_time", "delivered_time", "shipping_cost"],
+    "after_sales": ["after_sale_id", "order_id", "product_id", "type", "reason", "request_time",
+                    "refund_amount", "status"],
+    "sessions": ["session_id", "customer_id", "start_time", "source", "keyword_id", "device",
+                 "product_id", "funnel_step", "order_id"],
+}
+FUNNEL_STEPS = ["visit", "detail", "cart", "order", "pay"]
+SOURCE_OF = {"search": ("natural_search", "paid_search"), "recommendation": ("recommendation",),
+             "promotion": ("promotion",), "live_stream": ("live_stream",), "social": ("social",)}
+
+
+class _Counters:
+    """The running ids of the rows an order adds beside itself."""
+
+    def __init__(self) -> None:
+        self.payment = self.shipment = self.after_sale = self.session = 0
+
+
+def _orders(rng: random.Random, w: Writer, n_orders: int, shop: _Shop, people: _People,
+            promos: _Promotions, keywords: _Keywords, calendar: _Calendar, say) -> list[int]:
+    """The orders of the year in time order, each with its lines, the sessions around it
+    (the funnel), and when paid its payment, shipment and after-sales; returns the units
+    sold of each product."""
+    for table, columns in ORDER_TABLES.items():
+        w.table(table, columns)
+    pick_day = Picker(range(DAYS), calendar.weights)
     pick_hour = Picker(range(24), HOUR_WEIGHTS)
-    pick_device = Picker(*DEVICES)
-    pick_pay = Picker(*PAYMENT_METHODS)
-    pick_reason, pick_as_type = Picker(*RETURN_REASONS), Picker(*AFTER_SALE_TYPES)
-    carriers = list(CARRIERS)
-    pick_carrier = Picker(carriers, [8, 6, 22, 18, 17, 12, 7])
-
-    # ---- orders, lines, payments, shipments, after-sales, sessions
-    for t, cols in {
-        "orders": ["order_id", "customer_id", "order_time", "channel", "device", "province", "city",
-                   "status", "promotion_id", "coupon_id", "goods_amount", "discount_amount",
-                   "shipping_fee", "pay_amount"],
-        "order_items": ["order_id", "line_no", "product_id", "quantity", "unit_price", "line_amount"],
-        "payments": ["payment_id", "order_id", "method", "amount", "paid_time"],
-        "shipments": ["shipment_id", "order_id", "carrier", "warehouse_province", "province", "city",
-                      "shipped_time", "delivered_time", "shipping_cost"],
-        "after_sales": ["after_sale_id", "order_id", "product_id", "type", "reason", "request_time",
-                        "refund_amount", "status"],
-        "sessions": ["session_id", "customer_id", "start_time", "source", "keyword_id", "device",
-                     "product_id", "funnel_step", "order_id"],
-    }.items():
-        w.table(t, cols)
     order_times = sorted(
         (START + dt.timedelta(days=pick_day(rng), hours=pick_hour(rng), minutes=rng.randrange(60),
                               seconds=rng.randrange(60)) for _ in range(n_orders)))
-    sold = [0] * n_products
-    payment_id = shipment_id = after_id = session_id = 0
-    steps = ["visit", "detail", "cart", "order", "pay"]
-    source_of = {"search": ("natural_search", "paid_search"), "recommendation": ("recommendation",),
-                 "promotion": ("promotion",), "live_stream": ("live_stream",), "social": ("social",)}
+    picks = {"device": Picker(*DEVICES), "pay": Picker(*PAYMENT_METHODS),
+             "reason": Picker(*RETURN_REASONS), "as_type": Picker(*AFTER_SALE_TYPES),
+             "carrier": Picker(list(CARRIERS), [8, 6, 22, 18, 17, 12, 7])}
+    sold = [0] * len(shop.products)
+    ids = _Counters()
     for oid, when in enumerate(order_times, 1):
-        day = when.date()
-        c = pick_customer(rng)
-        while customers[c][2] > when:
-            c = pick_customer(rng)
-        prov, city, _ = customers[c]
-        live_share = 0.08 + 0.14 * (when - START).days / DAYS
-        r = rng.random()
-        channel = ("search" if r < 0.36 else "recommendation" if r < 0.6 else
-                   "promotion" if r < 0.76 - live_share / 2 else
-                   "live_stream" if r < 0.76 + live_share / 2 else "social")
-        device = pick_device(rng)
-        lines = []
-        for _ in range(1 if rng.random() < 0.62 else rng.randint(2, 4)):
-            p = pick_product(rng)
-            if products[p][5] > when or any(x[0] == p for x in lines):
-                continue
-            lines.append((p, 1 if rng.random() < 0.8 else rng.randint(2, 3)))
-        if not lines:
-            lines = [(rng.randrange(n_products), 1)]
-        goods = round(sum(products[p][1] * q for p, q in lines), 2)
-        promo = promo_by_day.get(day)
-        discount, coupon_id, promo_id = 0.0, None, None
-        if promo and (channel in ("promotion", "live_stream") or rng.random() < 0.5):
-            promo_id = promo[0]
-            discount = round(goods * (1 - promo[1]), 2)
-            usable = [cp for cp in coupons_of.get(promo_id, []) if goods >= cp[2]]
-            if usable and rng.random() < 0.45:
-                cp = usable[-1]
-                coupon_id, discount = cp[0], round(discount + cp[3], 2)
-                coupon_used[coupon_id] += 1
-        shipping = 0.0 if goods >= 99 else 8.0
-        pay = round(max(0.01, goods - discount + shipping), 2)
-        r = rng.random()
-        status = "unpaid" if r < 0.055 else "cancelled" if r < 0.09 else "paid"
-        w.row("orders", [oid, c + 1, _ts(when), channel, device, prov, city, status, promo_id,
-                         coupon_id, goods, discount, shipping, pay])
-        for n, (p, q) in enumerate(lines, 1):
-            w.row("order_items", [oid, n, p + 1, q, products[p][1], round(products[p][1] * q, 2)])
-        # traffic: the session that led to this order, through the steps it reached
-        source = rng.choice(source_of[channel])
-        kw = rng.choice(kw_for_top[products[lines[0][0]][3]])[0] if source.endswith("search") else None
-        session_id += 1
-        start = when - dt.timedelta(minutes=rng.randint(2, 40))
-        w.row("sessions", [session_id, c + 1, _ts(start), source, kw, device, lines[0][0] + 1,
-                           "pay" if status == "paid" else "order", oid])
-        # sessions that did not buy: the funnel's drop-off (about 9 visits per order)
-        for _ in range(int(rng.expovariate(1 / 8.5))):
-            session_id += 1
-            p = pick_product(rng)
-            step = steps[min(3, int(rng.expovariate(1.15)))]
-            step = "order" if step == "order" and rng.random() < 0.5 else (
-                "cart" if step == "order" else step)
-            src = rng.choice(SOURCES)
-            anon = rng.random() < 0.45
-            w.row("sessions", [session_id, None if anon else pick_customer(rng) + 1,
-                               _ts(when - dt.timedelta(minutes=rng.randint(1, 60 * 24 * 3))), src,
-                               rng.choice(kw_for_top[products[p][3]])[0] if src.endswith("search")
-                               else None, pick_device(rng), p + 1, step, None])
-        if status != "paid":
-            continue
-        for p, q in lines:
-            sold[p] += q
-        payment_id += 1
-        paid = when + dt.timedelta(seconds=rng.randint(5, 1800))
-        w.row("payments", [payment_id, oid, pick_pay(rng), pay, _ts(paid)])
-        carrier = pick_carrier(rng)
-        speed, base_cost = CARRIERS[carrier]
-        shipped = paid + dt.timedelta(hours=rng.uniform(2, 30) * (3 if FESTIVALS.get(day, 1) > 2 else 1))
-        if dt.date(YEAR, 1, 25) <= shipped.date() <= dt.date(YEAR, 2, 5):
-            shipped = dt.datetime(YEAR, 2, 6, 9) + dt.timedelta(hours=rng.uniform(0, 48))
-        transit = (0.8 + PROVINCES[prov][3] * 0.7) * speed * rng.uniform(0.8, 1.5)
-        delivered = shipped + dt.timedelta(days=transit)
-        shipment_id += 1
-        w.row("shipments", [shipment_id, oid, carrier, "浙江", prov, city, _ts(shipped),
-                            _ts(delivered) if delivered < dt.datetime(YEAR + 1, 1, 1) else None,
-                            round(base_cost + PROVINCES[prov][3] * 1.5 + rng.uniform(0, 2), 2)])
-        for p, q in lines:
-            rate = 0.035 * CATEGORIES[products[p][3]][3]
-            if rng.random() < rate:
-                after_id += 1
-                kind = pick_as_type(rng)
-                reason = pick_reason(rng)
-                if kind == "exchange" and reason not in ("尺码不合适", "质量问题", "发错货"):
-                    reason = "尺码不合适"
-                w.row("after_sales", [after_id, oid, p + 1, kind, reason,
-                                      _ts(delivered + dt.timedelta(days=rng.uniform(0.2, 6))),
-                                      0 if kind == "exchange" else round(products[p][1] * q, 2),
-                                      "completed" if rng.random() < 0.93 else "rejected"])
+        c, status, pay, lines, channel, device = _order(rng, w, oid, when, shop, people, promos,
+                                                        picks)
+        _sessions(rng, w, ids, oid, when, c, status, lines, channel, device, shop, people,
+                  keywords, picks["device"])
+        if status == "paid":
+            for p, q in lines:
+                sold[p] += q
+            _fulfilment(rng, w, ids, oid, when, people.rows[c], pay, lines, shop, picks)
         if oid % 20000 == 0:
             say(f"{oid} orders")
+    return sold
 
-    for cp in coupon_rows:
-        used = coupon_used[cp[0]]
-        w.row("coupons", [*cp, max(used, round(used * rng.uniform(2.5, 5))), used])
 
-    # ---- daily search-promotion report per keyword
+def _order(rng, w, oid, when, shop, people, promos, picks):
+    """One order and its lines: (customer index, status, amount paid, [(product, quantity)])."""
+    products, n_products = shop.products, len(shop.products)
+    c = people.pick_customer(rng)
+    while people.rows[c][2] > when:
+        c = people.pick_customer(rng)
+    prov, city, _signup = people.rows[c]
+    live_share = 0.08 + 0.14 * (when - START).days / DAYS
+    r = rng.random()
+    channel = ("search" if r < 0.36 else "recommendation" if r < 0.6 else
+               "promotion" if r < 0.76 - live_share / 2 else
+               "live_stream" if r < 0.76 + live_share / 2 else "social")
+    device = picks["device"](rng)
+    lines = []
+    for _line in range(1 if rng.random() < 0.62 else rng.randint(2, 4)):
+        p = shop.pick_product(rng)
+        if products[p][5] > when or any(x[0] == p for x in lines):
+            continue
+        lines.append((p, 1 if rng.random() < 0.8 else rng.randint(2, 3)))
+    if not lines:
+        lines = [(rng.randrange(n_products), 1)]
+    goods = round(sum(products[p][1] * q for p, q in lines), 2)
+    promo = promos.by_day.get(when.date())
+    discount, coupon_id, promo_id = 0.0, None, None
+    if promo and (channel in ("promotion", "live_stream") or rng.random() < 0.5):
+        promo_id = promo[0]
+        discount = round(goods * (1 - promo[1]), 2)
+        usable = [cp for cp in promos.of_promotion.get(promo_id, []) if goods >= cp[2]]
+        if usable and rng.random() < 0.45:
+            cp = usable[-1]
+            coupon_id, discount = cp[0], round(discount + cp[3], 2)
+            promos.used[coupon_id] += 1
+    shipping = 0.0 if goods >= 99 else 8.0
+    pay = round(max(0.01, goods - discount + shipping), 2)
+    r = rng.random()
+    status = "unpaid" if r < 0.055 else "cancelled" if r < 0.09 else "paid"
+    w.row("orders", [oid, c + 1, _ts(when), channel, device, prov, city, status, promo_id,
+                     coupon_id, goods, discount, shipping, pay])
+    for n, (p, q) in enumerate(lines, 1):
+        w.row("order_items", [oid, n, p + 1, q, products[p][1], round(products[p][1] * q, 2)])
+    return c, status, pay, lines, channel, device
+
+
+def _sessions(rng, w, ids, oid, when, c, status, lines, channel, device, shop, people,
+              keywords, pick_device):
+    """The session that led to the order, through the steps it reached, and the sessions
+    that did not buy: the funnel's drop-off (about 9 visits per order)."""
+    products = shop.products
+    source = rng.choice(SOURCE_OF[channel])
+    kw = rng.choice(keywords.for_top[products[lines[0][0]][3]])[0] if source.endswith("search") else None
+    ids.session += 1
+    start = when - dt.timedelta(minutes=rng.randint(2, 40))
+    w.row("sessions", [ids.session, c + 1, _ts(start), source, kw, device, lines[0][0] + 1,
+                       "pay" if status == "paid" else "order", oid])
+    for _visit in range(int(rng.expovariate(1 / 8.5))):
+        ids.session += 1
+        p = shop.pick_product(rng)
+        step = FUNNEL_STEPS[min(3, int(rng.expovariate(1.15)))]
+        step = "order" if step == "order" and rng.random() < 0.5 else (
+            "cart" if step == "order" else step)
+        src = rng.choice(SOURCES)
+        anon = rng.random() < 0.45
+        w.row("sessions", [ids.session, None if anon else people.pick_customer(rng) + 1,
+                           _ts(when - dt.timedelta(minutes=rng.randint(1, 60 * 24 * 3))), src,
+                           rng.choice(keywords.for_top[products[p][3]])[0] if src.endswith("search")
+                           else None, pick_device(rng), p + 1, step, None])
+
+
+def _fulfilment(rng, w, ids, oid, when, customer, pay, lines, shop, picks):
+    """A paid order's payment, its shipment (slow at festivals, none over the Spring
+    Festival), and the after-sales requests of its lines."""
+    products = shop.products
+    prov, city, _signup = customer
+    ids.payment += 1
+    paid = when + dt.timedelta(seconds=rng.randint(5, 1800))
+    w.row("payments", [ids.payment, oid, picks["pay"](rng), pay, _ts(paid)])
+    carrier = picks["carrier"](rng)
+    speed, base_cost = CARRIERS[carrier]
+    shipped = paid + dt.timedelta(hours=rng.uniform(2, 30) * (3 if FESTIVALS.get(when.date(), 1) > 2 else 1))
+    if dt.date(YEAR, 1, 25) <= shipped.date() <= dt.date(YEAR, 2, 5):
+        shipped = dt.datetime(YEAR, 2, 6, 9) + dt.timedelta(hours=rng.uniform(0, 48))
+    transit = (0.8 + PROVINCES[prov][3] * 0.7) * speed * rng.uniform(0.8, 1.5)
+    delivered = shipped + dt.timedelta(days=transit)
+    ids.shipment += 1
+    w.row("shipments", [ids.shipment, oid, carrier, "浙江", prov, city, _ts(shipped),
+                        _ts(delivered) if delivered < dt.datetime(YEAR + 1, 1, 1) else None,
+                        round(base_cost + PROVINCES[prov][3] * 1.5 + rng.uniform(0, 2), 2)])
+    for p, q in lines:
+        rate = 0.035 * CATEGORIES[products[p][3]][3]
+        if rng.random() < rate:
+            ids.after_sale += 1
+            kind = picks["as_type"](rng)
+            reason = picks["reason"](rng)
+            if kind == "exchange" and reason not in ("尺码不合适", "质量问题", "发错货"):
+                reason = "尺码不合适"
+            w.row("after_sales", [ids.after_sale, oid, p + 1, kind, reason,
+                                  _ts(delivered + dt.timedelta(days=rng.uniform(0.2, 6))),
+                                  0 if kind == "exchange" else round(products[p][1] * q, 2),
+                                  "completed" if rng.random() < 0.93 else "rejected"])
+
+
+def _keyword_daily(rng: random.Random, w: Writer, keywords: list, calendar: _Calendar,
+                   scale: float) -> None:
+    """The daily search-promotion report of each keyword."""
     w.table("keyword_daily", ["report_date", "keyword_id", "impressions", "clicks", "cost",
                               "conversions", "revenue"])
-    for kid, _, top, words in keywords:
+    for kid, _text, top, words in keywords:
         reach = rng.lognormvariate(math.log(2500 / words), 0.9) * scale ** 0.5
         ctr = rng.uniform(0.008, 0.05) * (1 + 0.3 * (words - 1))
         cvr = rng.uniform(0.01, 0.06) * (1 + 0.25 * (words - 1))
         cpc = rng.uniform(0.4, 3.2)
         aov = CATEGORIES[top][1] * rng.uniform(0.8, 1.4)
-        for d, day in enumerate(days):
-            imp = int(reach * day_w[d] * rng.uniform(0.7, 1.3))
+        for d, day in enumerate(calendar.days):
+            imp = int(reach * calendar.weights[d] * rng.uniform(0.7, 1.3))
             clicks = sum(1 for _ in range(min(imp, 5000)) if rng.random() < ctr) if imp < 400 else \
                 max(0, int(rng.gauss(imp * ctr, math.sqrt(imp * ctr))))
             conv = max(0, int(rng.gauss(clicks * cvr, math.sqrt(clicks * cvr + 1e-9)))) if clicks else 0
@@ -434,12 +529,16 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
                                     round(clicks * cpc * rng.uniform(0.85, 1.15), 2), conv,
                                     round(conv * aov, 2)])
 
-    # ---- purchasing and stock: monthly reorder to cover next month's demand
+
+def _purchasing(rng: random.Random, w: Writer, shop: _Shop, sold: list[int],
+                calendar: _Calendar) -> None:
+    """Purchasing and stock: a monthly reorder covers the next month's demand."""
     w.table("purchase_orders", ["po_id", "supplier_id", "product_id", "quantity", "unit_cost",
                                 "order_date", "received_date"])
     w.table("stock_levels", ["product_id", "snapshot_date", "on_hand", "in_transit", "sold_last_month"])
+    days, day_w = calendar.days, calendar.weights
     po = 0
-    for p, price, cost, top, sub_id, launch in products:
+    for p, _price, cost, _top, _sub_id, _launch in shop.products:
         monthly = max(1, sold[p - 1] // 12)
         on_hand = rng.randint(monthly, monthly * 3 + 5)
         for month in range(1, 13):
@@ -449,13 +548,9 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
             if on_hand < sold_m * 1.5 + 5:
                 po += 1
                 qty = int(sold_m * rng.uniform(1.5, 2.5)) + 10
-                w.row("purchase_orders", [po, 1 + (p * 7) % n_suppliers, p, qty,
+                w.row("purchase_orders", [po, 1 + (p * 7) % shop.n_suppliers, p, qty,
                                           round(cost * rng.uniform(0.95, 1.05), 2), first.isoformat(),
                                           (first + dt.timedelta(days=rng.randint(3, 21))).isoformat()])
                 on_hand += qty
             on_hand = max(0, on_hand - sold_m)
             w.row("stock_levels", [p, first.isoformat(), on_hand, 0, sold_m])
-
-    manifest = Manifest(seed, scale, w.close())
-    manifest.write(out)
-    return manifest
