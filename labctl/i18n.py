@@ -182,6 +182,9 @@ ZH_CN = {
     "digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305":
         "请给出管理主机上、项目之外的绝对目录，只含字母、数字、'_'、'-'、'.' 和 '/'，例如 /var/lib/labctl/rooms/b305",
     "not an IPv4 network: {error}": "不是 IPv4 网段：{error}",
+    "{subnet} is too small for a room (a gateway, a server and terminals)":
+        "{subnet} 太小，容不下一个实训室（网关、服务器和终端）",
+    "give the room a subnet of /29 or larger, e.g. 10.77.0.0/24": "请给实训室 /29 或更大的网段，例如 10.77.0.0/24",
     "write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24": "请把实训室网段写成 地址/前缀长度，例如 10.77.0.0/24",
     "{value} is not a positive whole number": "{value} 不是正整数",
     "set {var} to a whole number of 1 or more (the room's rows or columns)":

@@ -466,123 +466,181 @@ def _demo_vault_problems(source: Path, virtual: bool) -> list[Problem]:
 
 def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
               problems: list[Problem] | None = None) -> Room:
-    loc = _Locator(source)
-    problems = list(problems or [])
-    said: set[tuple[str, str]] = set()
-
-    def bad(host, groups, var, message, fix):
-        problems.append(Problem(loc.where(host, var, groups), host, var, message, fix))
-
-    def bad_once(host, groups, var, message, fix):
-        """Once per variable and message: a group's value is wrong on all its hosts."""
-        if (var, message) not in said:
-            said.add((var, message))
-            bad(host, groups, var, message, fix)
-
+    """The room from its rendered hosts, or InventoryError with every problem: the room's
+    own variables, each host's, what must be unique, and the switch model."""
+    check = _Validation(source, problems)
     # Room-wide variables: taken from the first host; group `all` gives them to every host.
-    _first, first_groups, room_vars = hosts[0]
-    for var in ROOM_REQUIRED:
-        if var not in room_vars:
-            bad(None, [], var, _("required room variable is missing"),
-                _("set {var} in group_vars/all.yml (see docs/inventory.md)", var=var))
-    name = str(room_vars.get("lab_room_name", ""))
-    if name and not ROOM_NAME_RE.match(name):
-        bad(None, [], "lab_room_name", _("{value} is not a short room name", value=repr(name)),
-            _("use 1-11 lower-case letters, digits or '-', starting with a letter"))
-    state_dir = room_vars.get("lab_state_dir")
-    if state_dir is not None:
-        problem = state_dir_problem(state_dir, source)
-        if problem:
-            bad(None, [], "lab_state_dir", problem,
-                _("give an absolute directory on the admin host, outside the project, made of "
-                  "letters, digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305"))
-    subnet = None
-    if "lab_room_subnet" in room_vars:
-        try:
-            subnet = ipaddress.IPv4Network(str(room_vars["lab_room_subnet"]))
-        except ValueError as exc:
-            bad(None, [], "lab_room_subnet", _("not an IPv4 network: {error}", error=exc),
-                _("write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24"))
-    grid = {}
-    for var in ("lab_room_rows", "lab_room_columns"):
-        if var in room_vars:
-            n = _int(room_vars[var])
-            if n is None or n < 1:
-                bad(None, [], var, _("{value} is not a positive whole number",
-                                     value=repr(room_vars[var])),
-                    _("set {var} to a whole number of 1 or more (the room's rows or columns)",
-                      var=var))
-            else:
-                grid[var] = n
-    gateway = None
-    if subnet is not None:
+    room_vars = hosts[0][2]
+    name, subnet, gateway, grid = check.room(room_vars)
+    # The room's switch is managed by switch.yml, not a seat (docs/switch.md).
+    hosts = [h for h in hosts if "switches" not in h[1]]
+    seats = [seat for seat in (check.host(host, groups, hv, subnet, gateway, grid)
+                               for host, groups, hv in hosts) if seat is not None]
+    check.duplicates(hosts)
+    if "lab_switch" in room_vars:
+        check.switch(room_vars["lab_switch"], hosts)
+    if check.problems:
+        raise InventoryError(check.problems)
+    return Room(name=name, inventory=source.resolve(), subnet=subnet, gateway=gateway,
+                rows=grid["lab_room_rows"], columns=grid["lab_room_columns"],
+                virtual=bool(room_vars.get("lab_room_virtual", False)), seats=tuple(seats),
+                vars=room_vars)
+
+
+class _Validation:
+    """The problems of one inventory, collected part by part, each where it is written."""
+
+    def __init__(self, source: Path, problems: list[Problem] | None) -> None:
+        self.source, self.loc = source, _Locator(source)
+        self.problems = list(problems or [])
+        self.said: set[tuple[str, str]] = set()
+        # what must be unique (IP, MAC, hostname, seat position): value -> its hosts
+        self.owners: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+
+    def bad(self, host, groups, var, message, fix) -> None:
+        self.problems.append(Problem(self.loc.where(host, var, groups), host, var, message, fix))
+
+    def bad_once(self, host, groups, var, message, fix) -> None:
+        """Once per variable and message: a group's value is wrong on all its hosts."""
+        if (var, message) not in self.said:
+            self.said.add((var, message))
+            self.bad(host, groups, var, message, fix)
+
+    # ------------------------------------------------------------------ the room
+    def room(self, room_vars: dict):
+        """The room's own variables: (name, subnet, gateway, grid), None where wrong."""
+        bad = functools.partial(self.bad, None, [])
+        for var in ROOM_REQUIRED:
+            if var not in room_vars:
+                bad(var, _("required room variable is missing"),
+                    _("set {var} in group_vars/all.yml (see docs/inventory.md)", var=var))
+        name = str(room_vars.get("lab_room_name", ""))
+        if name and not ROOM_NAME_RE.match(name):
+            bad("lab_room_name", _("{value} is not a short room name", value=repr(name)),
+                _("use 1-11 lower-case letters, digits or '-', starting with a letter"))
+        state_dir = room_vars.get("lab_state_dir")
+        if state_dir is not None:
+            problem = state_dir_problem(state_dir, self.source)
+            if problem:
+                bad("lab_state_dir", problem,
+                    _("give an absolute directory on the admin host, outside the project, made of "
+                      "letters, digits, '_', '-', '.' and '/', e.g. /var/lib/labctl/rooms/b305"))
+        subnet = None
+        if "lab_room_subnet" in room_vars:
+            try:
+                subnet = ipaddress.IPv4Network(str(room_vars["lab_room_subnet"]))
+            except ValueError as exc:
+                bad("lab_room_subnet", _("not an IPv4 network: {error}", error=exc),
+                    _("write the room's subnet as ADDRESS/PREFIX, e.g. 10.77.0.0/24"))
+            if subnet is not None and subnet.prefixlen > 29:
+                bad("lab_room_subnet", _("{subnet} is too small for a room (a gateway, a "
+                                         "server and terminals)", subnet=subnet),
+                    _("give the room a subnet of /29 or larger, e.g. 10.77.0.0/24"))
+                subnet = None
+        grid = {}
+        for var in ("lab_room_rows", "lab_room_columns"):
+            if var in room_vars:
+                n = _int(room_vars[var])
+                if n is None or n < 1:
+                    bad(var, _("{value} is not a positive whole number", value=repr(room_vars[var])),
+                        _("set {var} to a whole number of 1 or more (the room's rows or columns)",
+                          var=var))
+                else:
+                    grid[var] = n
+        gateway = self._gateway(room_vars, subnet) if subnet is not None else None
+        if "lab_timetable" in room_vars:
+            from labctl.core.timetable import Timetable, TimetableError
+            try:
+                Timetable.parse(room_vars["lab_timetable"])
+            except TimetableError as exc:
+                bad("lab_timetable", str(exc), _("see docs/reset.md for the timetable's form"))
+        return name, subnet, gateway, grid
+
+    def _gateway(self, room_vars: dict, subnet):
         raw = room_vars.get("lab_room_gateway", str(next(subnet.hosts())))
         try:
             gateway = ipaddress.IPv4Address(str(raw))
             if gateway not in subnet:
                 raise ValueError(_("{gateway} is outside {subnet}", gateway=gateway, subnet=subnet))
+            return gateway
         except ValueError as exc:
-            bad(None, [], "lab_room_gateway", _("bad gateway: {error}", error=exc),
-                _("give an address inside {subnet}, e.g. {example}", subnet=subnet,
-                  example=next(subnet.hosts())))
-            gateway = None
+            self.bad(None, [], "lab_room_gateway", _("bad gateway: {error}", error=exc),
+                     _("give an address inside {subnet}, e.g. {example}", subnet=subnet,
+                       example=next(subnet.hosts())))
+            return None
 
-    if "lab_timetable" in room_vars:
-        from labctl.core.timetable import Timetable, TimetableError
-        try:
-            Timetable.parse(room_vars["lab_timetable"])
-        except TimetableError as exc:
-            bad(None, [], "lab_timetable", str(exc),
-                _("see docs/reset.md for the timetable's form"))
-
-    seats: list[Seat] = []
-    owners: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    # The room's switch is managed by switch.yml, not a seat (docs/switch.md).
-    hosts = [h for h in hosts if "switches" not in h[1]]
-    for host, groups, hv in hosts:
-        def hbad(var, message, fix, host=host, groups=groups):
-            bad(host, groups, var, message, fix)
-
+    # ------------------------------------------------------------------ a host
+    def host(self, host: str, groups: list[str], hv: dict, subnet, gateway, grid) -> Seat | None:
+        """One server's or terminal's variables: its Seat, or None where one is wrong."""
+        hbad = functools.partial(self.bad, host, groups)
         if not HOSTNAME_RE.match(host):
             hbad("inventory_hostname", _("{value} is not a valid hostname", value=repr(host)),
                  _("use letters, digits and '-' only (e.g. pc01)"))
-        owners["hostname"][host.lower()].append(host)
+        self.owners["hostname"][host.lower()].append(host)
         is_server, is_terminal = "servers" in groups, "terminals" in groups
         if is_server == is_terminal:
-            problems.append(Problem(loc.host_file(host), host, "groups",
-                                    _("must be in exactly one of the groups servers and terminals"),
-                                    _("list the host under `servers` or under `terminals`")))
-        required = list(HOST_REQUIRED) + (["lab_seat"] if is_terminal else [])
-        for var in required:
+            self.problems.append(Problem(
+                self.loc.host_file(host), host, "groups",
+                _("must be in exactly one of the groups servers and terminals"),
+                _("list the host under `servers` or under `terminals`")))
+        for var in list(HOST_REQUIRED) + (["lab_seat"] if is_terminal else []):
             if var not in hv:
-                problems.append(Problem(loc.host_file(host), host, var, _("required variable is missing"),
-                                        _("set {var} for this host or its group (docs/inventory.md)",
-                                          var=var)))
-        ip = None
-        if "ansible_host" in hv:
-            try:
-                ip = ipaddress.IPv4Address(str(hv["ansible_host"]))
-            except ValueError:
-                hbad("ansible_host", _("{value} is not an IPv4 address", value=repr(hv['ansible_host'])),
-                     _("write the terminal's address as four numbers, e.g. 10.77.0.101"))
-        if ip is not None:
-            owners["IP"][str(ip)].append(host)
-            if subnet is not None and (ip not in subnet or ip in (subnet.network_address,
-                                                                   subnet.broadcast_address)):
-                hbad("ansible_host", _("{ip} is outside the room's subnet {subnet}", ip=ip, subnet=subnet),
-                     _("give the host an address inside {subnet} or correct lab_room_subnet",
-                       subnet=subnet))
-            elif gateway is not None and ip == gateway:
-                hbad("ansible_host", _("{ip} is the room's gateway (the admin host)", ip=ip),
-                     _("give the host another address"))
-        mac = None
-        if "lab_mac" in hv:
-            if MAC_RE.match(str(hv["lab_mac"]).strip()):
-                mac = normalise_mac(hv["lab_mac"])
-                owners["MAC"][mac].append(host)
-            else:
-                hbad("lab_mac", _("{value} is not a MAC address", value=repr(hv['lab_mac'])),
-                     _("write six hex pairs, e.g. 52:54:00:77:01:01 (quote it in YAML)"))
+                self.problems.append(Problem(
+                    self.loc.host_file(host), host, var, _("required variable is missing"),
+                    _("set {var} for this host or its group (docs/inventory.md)", var=var)))
+        ip = self._address(host, hv, hbad, subnet, gateway)
+        mac = self._mac(host, hv, hbad)
+        os_family, method = self._os_and_reset(hv, hbad, is_terminal)
+        vlan = _int(hv.get("lab_vlan"))
+        if "lab_vlan" in hv and (vlan is None or not 1 <= vlan <= 4094):
+            hbad("lab_vlan", _("{value} is not a VLAN id", value=repr(hv['lab_vlan'])),
+                 _("use a whole number from 1 to 4094"))
+        row = column = None
+        if is_terminal and "lab_seat" in hv:
+            row, column = self._position(host, hv, hbad, grid)
+        for var, message, fix in value_problems(hv):
+            self.bad_once(host, groups, var, message, fix)
+        if ip is not None and mac and os_family in OS_FAMILIES and method in RESET_METHODS \
+                and vlan is not None and (row is not None or not is_terminal):
+            return Seat(name=host, ip=ip, mac=mac, os_family=os_family,
+                        role="terminal" if is_terminal else "server",
+                        reset_method=method, switch_port=str(hv.get("lab_switch_port")),
+                        vlan=vlan, row=row, column=column, groups=tuple(groups), vars=hv)
+        return None
+
+    def _address(self, host, hv, hbad, subnet, gateway):
+        if "ansible_host" not in hv:
+            return None
+        try:
+            ip = ipaddress.IPv4Address(str(hv["ansible_host"]))
+        except ValueError:
+            hbad("ansible_host", _("{value} is not an IPv4 address", value=repr(hv['ansible_host'])),
+                 _("write the terminal's address as four numbers, e.g. 10.77.0.101"))
+            return None
+        self.owners["IP"][str(ip)].append(host)
+        if subnet is not None and (ip not in subnet or ip in (subnet.network_address,
+                                                               subnet.broadcast_address)):
+            hbad("ansible_host", _("{ip} is outside the room's subnet {subnet}", ip=ip, subnet=subnet),
+                 _("give the host an address inside {subnet} or correct lab_room_subnet",
+                   subnet=subnet))
+        elif gateway is not None and ip == gateway:
+            hbad("ansible_host", _("{ip} is the room's gateway (the admin host)", ip=ip),
+                 _("give the host another address"))
+        return ip
+
+    def _mac(self, host, hv, hbad):
+        if "lab_mac" not in hv:
+            return None
+        if not MAC_RE.match(str(hv["lab_mac"]).strip()):
+            hbad("lab_mac", _("{value} is not a MAC address", value=repr(hv['lab_mac'])),
+                 _("write six hex pairs, e.g. 52:54:00:77:01:01 (quote it in YAML)"))
+            return None
+        mac = normalise_mac(hv["lab_mac"])
+        self.owners["MAC"][mac].append(host)
+        return mac
+
+    @staticmethod
+    def _os_and_reset(hv, hbad, is_terminal) -> tuple[str, str]:
         os_family = str(hv.get("lab_os_family", ""))
         if "lab_os_family" in hv and os_family not in OS_FAMILIES:
             hbad("lab_os_family", _("unknown OS family {value}", value=repr(os_family)),
@@ -601,64 +659,51 @@ def _validate(source: Path, hosts: list[tuple[str, list[str], dict]],
             elif is_terminal and method == "none":
                 hbad("lab_reset_method", _("a terminal must have a reset method"),
                      _("use profile or reboot-restore (uwf or windows-profile on Windows)"))
-        vlan = _int(hv.get("lab_vlan"))
-        if "lab_vlan" in hv and (vlan is None or not 1 <= vlan <= 4094):
-            hbad("lab_vlan", _("{value} is not a VLAN id", value=repr(hv['lab_vlan'])),
-                 _("use a whole number from 1 to 4094"))
-        row = column = None
-        if is_terminal and "lab_seat" in hv:
-            seat = hv["lab_seat"]
-            row = _int(seat.get("row")) if isinstance(seat, dict) else None
-            column = _int(seat.get("column")) if isinstance(seat, dict) else None
-            if row is None or column is None:
-                hbad("lab_seat", _("{value} is not a seat position", value=repr(seat)),
-                     _("write the seat as {row: R, column: C} with whole numbers"))
-            else:
-                owners["seat position"][f"row {row}, column {column}"].append(host)
-                rows, cols = grid.get("lab_room_rows"), grid.get("lab_room_columns")
-                if rows and cols and not (1 <= row <= rows and 1 <= column <= cols):
-                    hbad("lab_seat", _("row {row}, column {column} is outside the room's "
-                                       "{rows} x {columns} grid", row=row, column=column,
-                                       rows=rows, columns=cols),
-                         _("move the seat inside the grid or enlarge lab_room_rows/lab_room_columns"))
-                    row = column = None
-        for var, message, fix in value_problems(hv):
-            bad_once(host, groups, var, message, fix)
-        if ip is not None and mac and os_family in OS_FAMILIES and method in RESET_METHODS \
-                and vlan is not None and (row is not None or not is_terminal):
-            seats.append(Seat(name=host, ip=ip, mac=mac, os_family=os_family,
-                              role="terminal" if is_terminal else "server",
-                              reset_method=method, switch_port=str(hv.get("lab_switch_port")),
-                              vlan=vlan, row=row, column=column, groups=tuple(groups), vars=hv))
+        return os_family, method
 
-    for what, values in owners.items():
-        for value, names in values.items():
-            for other in names[1:]:
-                var = {"IP": "ansible_host", "MAC": "lab_mac", "hostname": "inventory_hostname",
-                       "seat position": "lab_seat"}[what]
-                groups = next(g for h, g, _hv in hosts if h == other)
-                label = {"IP": "IP", "MAC": "MAC", "hostname": _("hostname"),
-                         "seat position": _("seat position")}[what]
-                bad(other, groups, var, _("duplicate {what} {value}, also on {other}", what=label,
-                                          value=value, other=names[0]),
-                    _("give every host its own {what}", what=label))
+    def _position(self, host, hv, hbad, grid):
+        seat = hv["lab_seat"]
+        row = _int(seat.get("row")) if isinstance(seat, dict) else None
+        column = _int(seat.get("column")) if isinstance(seat, dict) else None
+        if row is None or column is None:
+            hbad("lab_seat", _("{value} is not a seat position", value=repr(seat)),
+                 _("write the seat as {row: R, column: C} with whole numbers"))
+            return None, None
+        self.owners["seat position"][f"row {row}, column {column}"].append(host)
+        rows, cols = grid.get("lab_room_rows"), grid.get("lab_room_columns")
+        if rows and cols and not (1 <= row <= rows and 1 <= column <= cols):
+            hbad("lab_seat", _("row {row}, column {column} is outside the room's "
+                               "{rows} x {columns} grid", row=row, column=column,
+                               rows=rows, columns=cols),
+                 _("move the seat inside the grid or enlarge lab_room_rows/lab_room_columns"))
+            return None, None
+        return row, column
 
-    if "lab_switch" in room_vars:
+    # ------------------------------------------------------------------ the whole room
+    def duplicates(self, hosts) -> None:
+        """An IP, MAC, host name or seat position used twice: said on each later host."""
+        for what, values in self.owners.items():
+            for value, names in values.items():
+                for other in names[1:]:
+                    var = {"IP": "ansible_host", "MAC": "lab_mac", "hostname": "inventory_hostname",
+                           "seat position": "lab_seat"}[what]
+                    groups = next(g for h, g, _hv in hosts if h == other)
+                    label = {"IP": "IP", "MAC": "MAC", "hostname": _("hostname"),
+                             "seat position": _("seat position")}[what]
+                    self.bad(other, groups, var, _("duplicate {what} {value}, also on {other}",
+                                                   what=label, value=value, other=names[0]),
+                             _("give every host its own {what}", what=label))
+
+    def switch(self, model, hosts) -> None:
+        """The switch model and the hosts' ports (labctl.core.switch), each issue once."""
         from labctl.core.switch import plan
-        _plan, issues = plan(room_vars["lab_switch"], hosts)
-        reported = {(p.host, p.variable) for p in problems}
+        _plan, issues = plan(model, hosts)
+        reported = {(p.host, p.variable) for p in self.problems}
         for issue in issues:
             if (issue.host, issue.variable) in reported:
                 continue  # e.g. a VLAN id out of range, already said above
             groups = next((g for h, g, _hv in hosts if h == issue.host), [])
-            bad(issue.host, groups, issue.variable, issue.message, issue.fix)
-
-    if problems:
-        raise InventoryError(problems)
-    return Room(name=name, inventory=source.resolve(), subnet=subnet, gateway=gateway,
-                rows=grid["lab_room_rows"], columns=grid["lab_room_columns"],
-                virtual=bool(room_vars.get("lab_room_virtual", False)), seats=tuple(seats),
-                vars=room_vars)
+            self.bad(issue.host, groups, issue.variable, issue.message, issue.fix)
 
 
 # --------------------------------------------------------------------------- values

@@ -19,6 +19,9 @@ CASES = {
     "seat_outside_grid": ("hosts.yml", "pc04", "lab_seat", "outside the room's 2 x 2 grid"),
     "ip_outside_subnet": ("hosts.yml", "pc03", "ansible_host",
                           "10.99.0.103 is outside the room's subnet 10.88.0.0/24"),
+    # a /32 made validate crash with a TypeError (its hosts() is a list, not an iterator)
+    "tiny_subnet": ("group_vars/all.yml", None, "lab_room_subnet",
+                    "10.88.0.1/32 is too small for a room"),
     "unknown_os": ("hosts.yml", "pc02", "lab_os_family", "unknown OS family 'beos'"),
     "unknown_reset": ("hosts.yml", "pc03", "lab_reset_method", "unknown reset method 'deepfreeze'"),
     "missing_var": ("hosts.yml", "pc04", "lab_mac", "required variable is missing"),
