@@ -60,6 +60,12 @@ class Pool:
                 self._opened[seat.name] = time.monotonic() - random.uniform(0, self.relogin / 2)
         return new
 
+    def connections(self) -> dict[str, object]:
+        """The SSH connections held open now, by seat (a copy): one per seat, reused by
+        every sweep until it fails or is renewed."""
+        with self._lock:
+            return dict(self._clients)
+
     def _drop(self, name: str) -> None:
         with self._lock:
             client = self._clients.pop(name, None)

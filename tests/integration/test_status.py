@@ -18,10 +18,11 @@ def test_a_sweep_reads_every_seat_over_persistent_connections(provisioned):
     try:
         first = pool.sweep()
         assert {n: h.state for n, h in first.items()} == {s.name: "online" for s in vroom.room.seats}
-        clients = dict(pool._clients)
+        clients = pool.connections()
         time.sleep(0.5)
         second = pool.sweep()
-        assert all(pool._clients[n] is c for n, c in clients.items()), "connections were reopened"
+        assert len(clients) == len(vroom.room.seats)
+        assert all(pool.connections()[n] is c for n, c in clients.items()), "connections were reopened"
         h = second["it01"]
         assert h.services["ssh"] == "active" and h.host_figures and h.cpu is not None
         assert 0 < h.uptime < 24 * 3600 and 0 < h.disk < 100
