@@ -115,10 +115,10 @@ def handed_over(room: Room, seats: list[Seat], timeout: float = 10.0) -> dict[st
         raise LabError("the room has no lab server to hand host keys over to")
     where = str(server.vars.get("lab_server_hostkey_dir", HANDOVER_DIR))
     names = " ".join(shlex.quote(f"{where}/{s.name}.pub") for s in seats)
+    # read as the web server's account, which wrote them: root follows no path it can write
     with Connector.for_room(room, timeout=timeout, retries=1).session(server) as client:
-        out = run(client, f"for f in {names}; do printf '%s\\t' \"$f\"; "
-                          "sudo -n head -c 2048 \"$f\" 2>/dev/null | head -n 1; echo; done",
-                  timeout=30)
+        out = run(client, f"for f in {names}; do printf '%s\\t' \"$f\"; sudo -n -u www-data "
+                          "head -c 2048 \"$f\" 2>/dev/null | head -n 1; echo; done", timeout=30)
     keys = {}
     for line in out.stdout.splitlines():
         path, _tab, text = line.partition("\t")
