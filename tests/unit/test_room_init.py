@@ -43,6 +43,9 @@ def test_a_csv_seat_list_becomes_a_valid_room_with_its_own_secrets(tmp_path, cap
         ("r1s1", "10.30.0.101", 1, 1, "debian"), ("r1s2", "10.30.0.150", 1, 2, "debian"),
         ("r2s1", "10.30.0.102", 2, 1, "windows"), ("r2s2", "10.30.0.103", 2, 2, "debian")]
     assert [str(s.ip) for s in room.servers] == ["10.30.0.10"]
+    # nothing of the virtual room's wiring: the server's DHCP interface is found by its address
+    servers = (out / "group_vars" / "servers.yml").read_text()
+    assert "host0" not in servers and "lab_server_dhcp_interface" not in servers
     password = tmp_path / "c101.vault-pass"
     assert stat.S_IMODE(password.stat().st_mode) == 0o600
     vault = out / "group_vars" / "all" / "vault.yml"
