@@ -25,6 +25,14 @@ MGMT_NS, MGMT_LINK = "lab-itest-mgmt", "lvitestmgmt"
 SERVER = "10.78.0.10"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def switch_applied(provisioned):
+    """The room's switch as the inventory describes it, before any test here: a test run
+    earlier may have brought the room down and up again (test_vlab), which leaves the bridge
+    without labctl's table until switch.yml runs."""
+    assert run_playbook(INVENTORY, "switch.yml").succeeded
+
+
 @pytest.fixture(scope="module")
 def mgmt_host(provisioned):
     """A host in the management VLAN: a network namespace on port 40 serving TCP."""
