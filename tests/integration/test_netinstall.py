@@ -50,6 +50,12 @@ def server_says(connector, vroom, command: str) -> str:
         return run(client, command, timeout=30).stdout
 
 
+def preseed_fetches(connector, vroom, access: str) -> list[str]:
+    """The lines of the server's nginx log that fetched the seat's preseed, in order."""
+    return [line for line in server_says(connector, vroom, access).splitlines()
+            if f"/lab-install/{SEAT}.cfg" in line]
+
+
 def wait(predicate, timeout: float, step: float = 3.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -83,11 +89,11 @@ def test_a_room_mac_boots_the_installer_with_its_preseed_and_a_stranger_gets_not
 
     # the seat's own MAC, armed for install: lease, pxelinux, the installer, its preseed
     pc = QemuPC(vroom.room, seat, tmp_path / "pc", vroom.bridge, port=port)
+    access = "sudo cat /var/log/nginx/access.log"
+    before = len(preseed_fetches(connector, vroom, access))  # the UEFI PC's, if it ran first
     try:
         pc.start(netboot=True)
-        access = "sudo cat /var/log/nginx/access.log"
-        fetched = wait(lambda: [line for line in server_says(connector, vroom, access).splitlines()
-                                if f"/lab-install/{SEAT}.cfg" in line], 900, 10)
+        fetched = wait(lambda: preseed_fetches(connector, vroom, access)[before:], 900, 10)
         assert fetched, f"the installer never fetched its preseed; console: {pc.console}"
         assert fetched[0].startswith(f"{seat.ip} ") and '" 200 ' in fetched[0], fetched
         log = server_says(connector, vroom, journal)
@@ -115,13 +121,11 @@ def test_a_uefi_pc_gets_shim_grub_and_the_installer_with_its_preseed(armed, conn
     since = server_says(connector, vroom, "date '+%Y-%m-%d %H:%M:%S'").strip()
     journal = f"sudo journalctl -u dnsmasq --no-pager -o cat --since '{since}'"
     access = "sudo cat /var/log/nginx/access.log"
-    before = len([line for line in server_says(connector, vroom, access).splitlines()
-                  if f"/lab-install/{SEAT}.cfg" in line])
+    before = len(preseed_fetches(connector, vroom, access))  # the BIOS PC's, if it ran first
     pc = QemuPC(vroom.room, seat, tmp_path / "uefi", vroom.bridge, port=port)
     try:
         pc.start(netboot=True, uefi=True)
-        fetched = wait(lambda: len([line for line in server_says(connector, vroom, access).splitlines()
-                                    if f"/lab-install/{SEAT}.cfg" in line]) > before, 1200, 10)
+        fetched = wait(lambda: preseed_fetches(connector, vroom, access)[before:], 1200, 10)
         assert fetched, f"the installer never fetched its preseed; console: {pc.console}"
         log = server_says(connector, vroom, journal)
         # shim asks for GRUB in the TFTP root: OVMF does not tell it the directory it came from
