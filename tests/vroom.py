@@ -57,10 +57,13 @@ def answers(connector, seat, command="true") -> bool:
 
 
 def wait_for(predicate, timeout=60.0, step=0.3):
+    """What predicate() first gives that is true (polled every step seconds), or False once
+    timeout seconds have passed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        found = predicate()
+        if found:
+            return found
         time.sleep(step)
     return False
 

@@ -17,7 +17,7 @@ import pytest
 from labctl.core.playbook import run_playbook
 from labctl.core.ssh import run
 from labctl.vlab.qemu import QemuPC
-from tests.vroom import INVENTORY, copy_inventory
+from tests.vroom import INVENTORY, copy_inventory, wait_for
 
 SEAT = "it04"
 STRANGER = "52:54:00:78:0f:0f"
@@ -56,16 +56,6 @@ def preseed_fetches(connector, vroom, access: str) -> list[str]:
             if f"/lab-install/{SEAT}.cfg" in line]
 
 
-def wait(predicate, timeout: float, step: float = 3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(step)
-    return None
-
-
 def test_a_room_mac_boots_the_installer_with_its_preseed_and_a_stranger_gets_nothing(
         armed, connector, tmp_path):
     vroom, seat, inventory, port = armed
@@ -77,7 +67,7 @@ def test_a_room_mac_boots_the_installer_with_its_preseed_and_a_stranger_gets_not
                       tmp_path / "stranger", vroom.bridge)
     try:
         stranger.start(netboot=True)
-        asked = wait(lambda: [line for line in server_says(connector, vroom, journal).splitlines()
+        asked = wait_for(lambda: [line for line in server_says(connector, vroom, journal).splitlines()
                               if STRANGER in line], 180)
         assert asked, "the stranger's DHCP request never reached the server"
         assert any("no address available" in line for line in asked), asked
@@ -93,7 +83,7 @@ def test_a_room_mac_boots_the_installer_with_its_preseed_and_a_stranger_gets_not
     before = len(preseed_fetches(connector, vroom, access))  # the UEFI PC's, if it ran first
     try:
         pc.start(netboot=True)
-        fetched = wait(lambda: preseed_fetches(connector, vroom, access)[before:], 900, 10)
+        fetched = wait_for(lambda: preseed_fetches(connector, vroom, access)[before:], 900, 10)
         assert fetched, f"the installer never fetched its preseed; console: {pc.console}"
         assert fetched[0].startswith(f"{seat.ip} ") and '" 200 ' in fetched[0], fetched
         log = server_says(connector, vroom, journal)
@@ -125,7 +115,7 @@ def test_a_uefi_pc_gets_shim_grub_and_the_installer_with_its_preseed(armed, conn
     pc = QemuPC(vroom.room, seat, tmp_path / "uefi", vroom.bridge, port=port)
     try:
         pc.start(netboot=True, uefi=True)
-        fetched = wait(lambda: preseed_fetches(connector, vroom, access)[before:], 1200, 10)
+        fetched = wait_for(lambda: preseed_fetches(connector, vroom, access)[before:], 1200, 10)
         assert fetched, f"the installer never fetched its preseed; console: {pc.console}"
         log = server_says(connector, vroom, journal)
         # shim asks for GRUB in the TFTP root: OVMF does not tell it the directory it came from
