@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT = ["ansible.cfg", "ansible-navigator.yml", "execution-environment.yml", "bindep.txt",
            "requirements.txt", "collections/requirements.yml", "playbooks", "roles", "plugins",
            "inventory/demo", "inventory/demo.vault-pass", "inventory/example-school",
-           "tests/__init__.py", "tests/compliance"]
+           "tests/__init__.py", "tests/compliance", "labseat"]
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
 

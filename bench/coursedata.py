@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from labctl.coursedata.generate import generate, parse_scale  # noqa: E402
-from labctl.coursedata.load import clone, load  # noqa: E402
+from labseat.coursedata import clone, load  # noqa: E402
 from labctl.coursedata.localdb import private_server  # noqa: E402
 
 

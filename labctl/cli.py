@@ -12,6 +12,7 @@ from labctl import __version__
 from labctl.core import paths
 from labctl.core.errors import LabError
 from labctl.i18n import _, set_lang
+from labctl.progress import Bar
 
 
 def _inventory_arg(p: argparse.ArgumentParser) -> None:
@@ -55,27 +56,30 @@ def cmd_vlab(args) -> int:
     room = _room(args)
     vroom = VirtualRoom(room)
     if args.action == "up":
-        statuses = vroom.up(wait=args.timeout)
+        with Bar(_("seats up"), total=len(room.seats), shown=not args.json) as bar:
+            statuses = vroom.up(wait=args.timeout, on_ready=bar)
         bad = [s for s in statuses if s.state != "running"]
         for s in statuses:
-            print(f"{s.name:10} {s.ip:15} {s.state}")
+            print(f"{s.name:10} {s.ip:15} {_(s.state)}")
         if bad:
-            print(f"{len(bad)} seat(s) did not answer SSH: "
-                  f"{', '.join(s.name for s in bad)}; see {vroom.dir}/seats/SEAT/console.log",
+            print(_("{n} seat(s) did not answer SSH: {names}; see {dir}/seats/SEAT/console.log",
+                    n=len(bad), names=", ".join(s.name for s in bad), dir=vroom.dir),
                   file=sys.stderr)
             return 1
-        print(f"room {room.name}: {len(statuses)} seats up on bridge {vroom.bridge}; "
-              f"inventory {room.inventory}")
+        print(_("room {room}: {n} seats up on bridge {bridge}; inventory {inventory}",
+                room=room.name, n=len(statuses), bridge=vroom.bridge, inventory=room.inventory))
         if args.provision:
             from labctl.core import mirror
             from labctl.vlab.provision import provision
             mirror.dotnet()
             result = provision(vroom)
-            print(f"room {room.name}: provisioned; site.yml changed {result.changed} task(s)")
+            print(_("room {room}: provisioned; site.yml changed {n} task(s)", room=room.name,
+                    n=result.changed))
         return 0
     if args.action == "down":
         vroom.down(purge=args.purge)
-        print(f"room {room.name}: down" + (" and purged" if args.purge else ""))
+        print(_("room {room}: down and purged", room=room.name) if args.purge
+              else _("room {room}: down", room=room.name))
         return 0
     if args.action == "status":
         statuses = vroom.status()
@@ -83,22 +87,23 @@ def cmd_vlab(args) -> int:
             print(json.dumps(status_dicts(statuses), indent=1))
         else:
             for s in statuses:
-                print(f"{s.name:10} {s.ip:15} {s.mac:17} {s.state}")
+                print(f"{s.name:10} {s.ip:15} {s.mac:17} {_(s.state)}")
         return 0
     targets = room.select(args.names)
     for seat in targets:
         vroom.start_seat(seat) if args.action == "start" else vroom.stop_seat(seat)
     if args.action == "start":
         for s in vroom.wait_ready(targets, args.timeout):
-            print(f"{s.name:10} {s.state}")
+            print(f"{s.name:10} {_(s.state)}")
     return 0
 
 
 def cmd_provision(args) -> int:
     from labctl.core.playbook import provision
     room = _room(args)
-    result = provision(room, args.playbook, args.limit, check=args.check, diff=args.diff,
-                       on_line=None if args.json else print)
+    with Bar(_("{playbook}: host tasks", playbook=args.playbook), shown=not args.json) as bar:
+        result = provision(room, args.playbook, args.limit, check=args.check, diff=args.diff,
+                           on_line=None if args.json else print, on_progress=bar)
     if args.json:
         print(json.dumps({"room": room.name, "playbook": result.playbook, "ok": result.succeeded,
                           "interrupted": result.interrupted, "changed": result.changed,
@@ -120,15 +125,10 @@ def cmd_check(args) -> int:
     room = _room(args)
     seats = room.match(args.limit)
 
-    def progress(seat, done):
-        if not args.json and sys.stderr.isatty():
-            print(f"\rchecking {len(seats)} seat(s): {done} controls done", end="",
-                  file=sys.stderr, flush=True)
-
-    report = run_check(room, seats, junit=Path(args.junit) if args.junit else None,
-                       on_progress=progress, workers=args.workers)
-    if not args.json and sys.stderr.isatty():
-        print(file=sys.stderr)
+    with Bar(_("checking {n} seat(s): controls", n=len(seats)), shown=not args.json) as bar:
+        report = run_check(room, seats, junit=Path(args.junit) if args.junit else None,
+                           on_progress=lambda seat, done, total: bar(done, total, seat),
+                           workers=args.workers)
     if args.json:
         print(json.dumps({"room": room.name, "run_id": report.run_id, "ok": report.ok,
                           "seconds": round(report.seconds, 1),
@@ -142,24 +142,24 @@ def cmd_check(args) -> int:
         passed = sum(r.outcome == "passed" for r in results)
         skipped = [r for r in results if r.outcome == "skipped"]
         mark = "✘" if bad else "✔"
-        print(f"{mark} {seat:10} {passed:3} passed  {len(bad):2} failed"
-              + (f"  {len(skipped)} skipped: {', '.join(r.control for r in skipped)}"
-                 if skipped else ""))
+        print(f"{mark} {seat:10} " + _("{passed} passed, {failed} failed", passed=passed,
+                                        failed=len(bad))
+              + ("  " + _("{n} skipped: {controls}", n=len(skipped),
+                          controls=", ".join(r.control for r in skipped)) if skipped else ""))
         for r in bad:
-            print(f"    {r.control:14} {r.outcome:11} {r.test.split('[')[0]}: {r.message}")
+            print(f"    {r.control:14} {_(r.outcome):11} {r.test.split('[')[0]}: {r.message}")
     matrix = report.browser_matrix()
     if matrix:
         print("\n" + _("browser matrix (engine version, ✘ = does not render the test page):"))
-        print(f"  {'seat':10} {'blink':24} {'gecko':24} {'webkit':24} trident")
-        for seat, engines in matrix.items():
-            cells = [(v or "✘")[:24] for v in engines.values()]
-            print(f"  {seat:10} {cells[0]:24} {cells[1]:24} {cells[2]:24} n/a (Linux)")
+        _table([[_("seat"), "blink", "gecko", "webkit", "trident"]]
+               + [[seat, *((v or "✘")[:24] for v in engines.values()), _("n/a (Linux)")]
+                  for seat, engines in matrix.items()], indent=2)
     failed = {r.seat for r in report.failures}
     print("\n" + _("room {room}: {ok} of {total} seats compliant, {failed} failed control(s), "
                    "{seconds} s (run {run})", room=room.name, ok=len(report.by_seat()) - len(failed),
                    total=len(report.by_seat()), failed=len(report.failures),
                    seconds=f"{report.seconds:.1f}", run=report.run_id)
-          + (f"; JUnit XML: {args.junit}" if args.junit else ""))
+          + ("; " + _("JUnit XML: {path}", path=args.junit) if args.junit else ""))
     return 0 if report.ok else 1
 
 
@@ -185,7 +185,7 @@ def _chosen(room, args) -> list:
     else:
         chosen = room.select(seats_.split(",") if seats_ else None, row=row, terminals_only=True)
     if not chosen:
-        raise NoSeatChosen("no terminal matches")
+        raise NoSeatChosen(_("no terminal matches"))
     return chosen
 
 
@@ -208,7 +208,11 @@ def cmd_reset(args) -> int:
         print(_("no class in progress at {time} (timetable): logged-in students do not stop "
                 "the reset", time=f"{now:%H:%M}"))
 
+    finished = []
+
     def show(r):
+        finished.append(r)
+        bar(len(finished), max(len(seats), len(finished)), r.seat)
         if args.json:
             return
         mark = {"ok": "✔", "refused": "!", "skipped": "-"}.get(r.outcome, "✘")
@@ -223,7 +227,9 @@ def cmd_reset(args) -> int:
                          "[y/N] ", n=len(names), names=", ".join(names)))
         return answer.strip().lower() in ("y", "yes", "是")
 
-    results = reset(room, seats, confirm=confirm, force=args.force, on_result=show)
+    with Bar(_("resetting"), total=len(seats), shown=not args.json) as bar:
+        results = reset(room, seats, confirm=lambda refused: bar.paused(confirm, refused),
+                        force=args.force, on_result=show)
     if args.json:
         print(json.dumps({"room": room.name, "ok": all(r.outcome in ("ok", "skipped") for r in results),
                           "results": [{"seat": r.seat, "method": r.method, "outcome": r.outcome,
@@ -232,7 +238,7 @@ def cmd_reset(args) -> int:
                                       for r in results]}, ensure_ascii=False, indent=1))
         return 0 if all(r.outcome in ("ok", "skipped") for r in results) else 1
     counts = {k: sum(r.outcome == k for r in results) for k in ("ok", "failed", "refused")}
-    print(f"room {room.name}: "
+    print(_("room {room}: ", room=room.name)
           + _("{n} of {total} seats reset and verified", n=counts["ok"], total=len(results))
           + (", " + _("{n} failed", n=counts["failed"]) if counts["failed"] else "")
           + (", " + _("{n} refused: a student is logged in (--force)", n=counts["refused"])
@@ -293,7 +299,7 @@ def cmd_projector(args) -> int:
                 print(f"✘ {s.name:8} {s.address:15} {_('failed')}: {s.reason}")
                 continue
             print(f"{'!' if s.alarms else '✔'} {s.name:8} {s.address:15} {_(s.power)} "
-                  + (f"{s.input} " if s.input else "") + ("muted " if s.muted else "")
+                  + (f"{s.input} " if s.input else "") + (_("muted") + " " if s.muted else "")
                   + _("lamp {hours} h", hours="/".join(map(str, s.lamp_hours)) or "-")
                   + (f"  {', '.join(s.alarms)}" if s.alarms else ""))
         if not states:
@@ -391,10 +397,10 @@ def cmd_enroll(args) -> int:
     else:
         seats = [s for s in room.select(args.names) if s.is_linux] if args.names else []
     if not seats:
-        raise NoSeatChosen("name the Linux seats to enrol (labctl enroll pc01 pc02 ...), "
-                           "or --all" if not args.names else
-                           f"none of {', '.join(args.names)} is a Linux seat: a Windows seat's "
-                           "connection is set up as docs/windows.md says")
+        raise NoSeatChosen(_("name the Linux seats to enrol (labctl enroll pc01 pc02 ...), "
+                             "or --all") if not args.names else
+                           _("none of {names} is a Linux seat: a Windows seat's connection is "
+                             "set up as docs/windows.md says", names=", ".join(args.names)))
     if args.expect_fingerprint and len(seats) > 1:
         raise LabError(_("--expect-fingerprint names one seat's key: enrol one seat with it"))
     password = None
@@ -503,32 +509,40 @@ def cmd_status(args) -> int:
 
 
 def _status_table(views, several: bool) -> None:
-    """The status table (core.status.cells), laid out by rich, which measures wide
-    (Chinese) characters."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """The status table (core.status.cells), one row a seat (and its room when several)."""
     from labctl.core import status
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    columns = (["room"] if several else []) + list(status.COLUMNS)
-    for i, name in enumerate(columns):
-        table.add_column(_(name), no_wrap=i < len(columns) - 1,
-                         justify="right" if name in ("cpu%", "mem%", "disk%", "up") else "left")
+    rows = [[_(name) for name in (["room"] if several else []) + list(status.COLUMNS)]]
     for room, v in views:
         row = status.cells(v)
         row[2] = _(row[2])
-        table.add_row(*([room.name] if several else []) + row)
-    Console(width=None if sys.stdout.isatty() else 160, markup=False, highlight=False,
-            soft_wrap=False).print(table)
+        rows.append(([room.name] if several else []) + row)
+    _table(rows, right={i for i, name in enumerate(rows[0])
+                        if name in (_("cpu%"), _("mem%"), _("disk%"), _("up"))})
     if any(v.health.host_figures for _room_, v in views):
         print(_("CPU and memory of virtual seats are this machine's (a container's "
                 "/proc is the host's)"))
 
 
+def _table(rows: list[list], indent: int = 0, right: set[int] = frozenset()) -> None:
+    """rows[0] is the header. rich lays the columns out: it measures wide (Chinese)
+    characters, which padding by hand does not."""
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.table import Table
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for i, name in enumerate(rows[0]):
+        table.add_column(str(name), no_wrap=i < len(rows[0]) - 1,
+                         justify="right" if i in right else "left")
+    for row in rows[1:]:
+        table.add_row(*(str(cell) for cell in row))
+    Console(width=None if sys.stdout.isatty() else 160, markup=False, highlight=False,
+            soft_wrap=False).print(Padding(table, (0, 0, 0, indent)) if indent else table)
+
+
 def cmd_mirror(args) -> int:
     from labctl.core import mirror
     out = mirror.dotnet()
-    print(f"mirror: {out}")
+    print(_("mirror: {path}", path=out))
     return 0
 
 
@@ -537,44 +551,64 @@ def _coursedata_reset(args) -> int:
     from labctl.core.reset import restore_course_databases
     room = _room(args)
     seats = _chosen(room, args)
-    results = restore_course_databases(room, seats, on_result=lambda r: print(
-        f"{'✔' if r.outcome == 'ok' else '-' if r.outcome == 'skipped' else '✘'} {r.seat:10} "
-        f"{_(r.outcome):8} {r.reason}", flush=True))
+    finished = []
+
+    def show(r) -> None:
+        finished.append(r)
+        bar(len(finished), None, r.seat)
+        print(f"{'✔' if r.outcome == 'ok' else '-' if r.outcome == 'skipped' else '✘'} "
+              f"{r.seat:10} {_(r.outcome):8} {r.reason}", flush=True)
+
+    with Bar(_("restoring the databases"), total=len(seats)) as bar:
+        results = restore_course_databases(room, seats, on_result=show)
     ok = sum(r.outcome == "ok" for r in results)
     print(_("{n} of {total} terminals reset", n=ok, total=len(results)))
     return 0 if all(r.outcome in ("ok", "skipped") for r in results) else 1
 
 
 def cmd_coursedata(args) -> int:
-    from labctl.coursedata import generate, load
+    from labctl.coursedata import generate
+    from labseat import coursedata as load
     if args.action == "generate":
         scale = generate.parse_scale(args.scale)
         if args.seed < 0:
-            raise generate.CourseDataError(f"seed {args.seed} must be a whole number >= 0")
-        manifest = generate.generate(Path(args.out), seed=args.seed, scale=scale, progress=print)
-        for name, info in manifest.tables.items():
-            print(f"{name:16} {info['rows']:>10,} rows")
-        print(f"written to {args.out}")
+            raise generate.CourseDataError(_("seed {seed} must be a whole number >= 0",
+                                             seed=args.seed))
+        with Bar(_("generating")) as bar:
+            manifest = generate.generate(Path(args.out), seed=args.seed, scale=scale,
+                                         progress=lambda done, total, part: bar(done, total, part))
+        _table([[_("table"), _("rows")]] + [[name, f"{info['rows']:,}"]
+                                            for name, info in manifest.tables.items()],
+               right={1})
+        print(_("written to {path}", path=args.out))
         return 0
     if args.action == "export":
         from labctl.coursedata.export import export
-        print(f"exported to {export(Path(args.data), Path(args.out), args.format)}")
+        print(_("exported to {path}", path=export(Path(args.data), Path(args.out), args.format)))
         return 0
     if args.action == "reset":
         return _coursedata_reset(args)
     try:
         password = Path(args.password_file).read_text().strip() if args.password_file else ""
     except OSError as exc:
-        raise generate.CourseDataError(f"--password-file {args.password_file}: {exc.strerror}; "
-                                       "give a readable file holding the password") from None
+        raise generate.CourseDataError(_("--password-file {path}: {why}; give a readable file "
+                                         "holding the password", path=args.password_file,
+                                         why=exc.strerror)) from None
     server = load.Server(host=args.host, port=args.port, user=args.user, password=password,
                          unix_socket=args.socket)
-    if args.action == "load":
-        counts = load.load(server, Path(args.data), args.database, progress=print)
-        print(f"{args.database}: {sum(counts.values()):,} rows in {len(counts)} tables")
-        return 0
-    seconds = load.clone(server, args.database, args.target)
-    print(f"{args.target}: copied from {args.database} in {seconds:.1f} s")
+    try:
+        if args.action == "load":
+            with Bar(_("loading {database}: rows", database=args.database)) as bar:
+                counts = load.load(server, Path(args.data), args.database,
+                                   progress=lambda done, total, table: bar(done, total, table))
+            print(_("{database}: {rows} rows in {n} tables", database=args.database,
+                    rows=f"{sum(counts.values()):,}", n=len(counts)))
+            return 0
+        seconds = load.clone(server, args.database, args.target)
+    except load.CourseDataError as exc:  # the seat-side loader's error, as labctl's own
+        raise generate.CourseDataError(str(exc)) from None
+    print(_("{target}: copied from {database} in {seconds} s", target=args.target,
+            database=args.database, seconds=f"{seconds:.1f}"))
     return 0
 
 
@@ -582,7 +616,7 @@ class _Version(argparse.Action):
     """--version, printed as it is (argparse's own wraps a long project path)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        print(f"labctl {__version__} (project: {paths.PROJECT})")
+        print(_("labctl {version} (project: {path})", version=__version__, path=paths.PROJECT))
         parser.exit()
 
 
@@ -596,6 +630,31 @@ class _Formatter(argparse.HelpFormatter):
         super().start_section(_(heading) if heading else heading)
 
 
+# argparse's own error messages (Python 3.11's wording), in Simplified Chinese: argparse
+# writes them with its own gettext, which has no Chinese catalogue
+_ARGPARSE_ZH = [
+    (r"argument (\S+): (.*)", lambda m: f"参数 {m[1]}：{_argparse_zh(m[2])}"),
+    (r"the following arguments are required: (.*)", lambda m: f"缺少必需的参数：{m[1]}"),
+    (r"unrecognized arguments: (.*)", lambda m: f"无法识别的参数：{m[1]}"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", lambda m: f"无效的选择：{m[1]}（可选：{m[2]}）"),
+    (r"invalid (\w+) value: (.*)", lambda m: f"无效的 {m[1]} 值：{m[2]}"),
+    (r"expected one argument", lambda m: "需要一个值"),
+    (r"expected at least one argument", lambda m: "至少需要一个值"),
+    (r"not allowed with argument (.*)", lambda m: f"不能与参数 {m[1]} 同时使用"),
+    (r"one of the arguments (.*) is required", lambda m: f"参数 {m[1]} 中必须给出一个"),
+    (r"ambiguous option: (.*) could match (.*)", lambda m: f"有歧义的选项：{m[1]} 可能是 {m[2]}"),
+]
+
+
+def _argparse_zh(message: str) -> str:
+    import re
+    for pattern, chinese in _ARGPARSE_ZH:
+        m = re.fullmatch(pattern, message, re.S)
+        if m:
+            return chinese(m)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     """labctl's parsers (the subcommands' too): help and argparse's words translated."""
 
@@ -604,6 +663,14 @@ class _Parser(argparse.ArgumentParser):
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
         self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
+
+    def error(self, message):
+        """The usage, then one line naming what is wrong (exit 2), in the user's language."""
+        from labctl.i18n import lang
+        self.print_usage(sys.stderr)
+        if lang() == "zh_CN":
+            self.exit(2, f"{self.prog}: 错误：{_argparse_zh(message)}\n")
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _early_lang(argv: list[str]) -> str | None:

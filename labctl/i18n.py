@@ -456,6 +456,141 @@ ZH_CN = {
     "reset the room at the end of each class period": "在每节课结束时还原实训室",
     "show: how many runs": "show：显示多少次",
     "fill the admin host's copy of the offline installers": "补齐管理主机上的离线安装包",
+    # command-line messages, progress and errors of the core and the virtual room
+    "muted":
+        "静音",
+    "the compliance suite did not run (pytest exit {rc}):":
+        "合规检查套件没有运行（pytest 退出码 {rc}）：",
+    "the room has no lab server to hand host keys over to":
+        "实训室没有可接收主机密钥的实训服务器",
+    "the admin key logs in but cannot run a command":
+        "管理密钥能登录，但无法执行命令",
+    "the C# compiler mcs is missing: apt-get install mono-mcs":
+        "缺少 C# 编译器 mcs：apt-get install mono-mcs",
+    "no projector action {action}: use one of {actions}":
+        "没有投影仪操作 {action}：请使用 {actions} 之一",
+    "no projector input {value}: use one of {inputs}":
+        "没有投影仪输入 {value}：请使用 {inputs} 之一",
+    "lab-reset {action} gave no result: {reason} (is the lab_reset role applied? run terminals.yml)":
+        "lab-reset {action} 没有给出结果：{reason}（是否已应用 lab_reset 角色？请运行 terminals.yml）",
+    "did not come back from its reboot within {seconds} s":
+        "重启后 {seconds} 秒内没有恢复",
+    "the template shop_template cannot be read: {why} (run terminals.yml)":
+        "无法读取模板数据库 shop_template：{why}（请运行 terminals.yml）",
+    "{inventory}: room {room} has no lab_timetable: add the class periods (see docs/reset.md) before scheduling resets":
+        "{inventory}：实训室 {room} 没有 lab_timetable：请先加上课节时间（见 docs/reset.md），再安排定时还原",
+    "{data}: no CSV files: generate the data first (`labctl coursedata generate --out DIR`)":
+        "{data}：没有 CSV 文件：请先生成数据（`labctl coursedata generate --out DIR`）",
+    "unknown format {format}: use csv or xlsx":
+        "未知格式 {format}：请用 csv 或 xlsx",
+    "unknown scale {value}: use one of {scales} or a number from 0.001 to 100 (1 = about {orders} orders)":
+        "未知规模 {value}：请用 {scales} 之一，或 0.001 到 100 之间的数（1 = 约 {orders} 个订单）",
+    "the private MariaDB server did not start: see {log}":
+        "私有 MariaDB 服务器没有启动：见 {log}",
+    "no Debian archive found in /etc/apt/sources.list*: set LABCTL_DEBIAN_MIRROR to your Debian mirror's URL (the one ending in /debian)":
+        "在 /etc/apt/sources.list* 中找不到 Debian 软件源：请把 LABCTL_DEBIAN_MIRROR 设为你的 Debian 镜像地址（以 /debian 结尾）",
+    "`{command} …` failed (exit {rc}); see {log}":
+        "`{command} …` 失败（退出码 {rc}）；见 {log}",
+    "{what} failed on {hosts}:":
+        "{what} 在 {hosts} 上失败：",
+    "the room":
+        "整个实训室",
+    "{seats} did not let the admin log in; see {dir}/seats/SEAT/console.log":
+        "{seats} 不让管理员登录；见 {dir}/seats/SEAT/console.log",
+    "terminals did not come back after provisioning: {seats}":
+        "部署后这些终端没有恢复：{seats}",
+    "`ip {args}` failed: {why}":
+        "`ip {args}` 失败：{why}",
+    "the virtual room needs root: run `sudo labctl vlab up`":
+        "虚拟实训室需要 root：请运行 `sudo labctl vlab up`",
+    "missing tools: {tools}":
+        "缺少工具：{tools}",
+    "the kernel has no overlay filesystem (modprobe overlay)":
+        "内核没有 overlay 文件系统（modprobe overlay）",
+    "{inventory}: lab_room_subnet: the room's subnet {subnet} clashes with the route {route} on {dev}; fix: choose another lab_room_subnet, or stop what uses {route} (another room? `labctl vlab status`)":
+        "{inventory}：lab_room_subnet：实训室子网 {subnet} 与 {dev} 上的路由 {route} 冲突；修正：换一个 lab_room_subnet，或停掉使用 {route} 的东西（另一个实训室？`labctl vlab status`）",
+    "{seat} has never been up: run `labctl vlab up` first":
+        "{seat} 从未启动过：请先运行 `labctl vlab up`",
+    "the golden image {image} has no user {user}: remove it and run `labctl vlab up` again to rebuild it":
+        "黄金镜像 {image} 中没有用户 {user}：请删除它，再运行 `labctl vlab up` 重建",
+    "cannot set up the room's NAT with nft: {why}":
+        "无法用 nft 设置实训室的 NAT：{why}",
+    "{seat} must be stopped before it is unplugged":
+        "{seat} 必须先停止，才能拔掉网线",
+    "{seat} must be stopped before its layers change":
+        "{seat} 必须先停止，才能更换磁盘层",
+    "processes {pids} of room {room} did not end after SIGKILL":
+        "实训室 {room} 的进程 {pids} 在 SIGKILL 后仍未结束",
+    "--password-file {path}: {why}; give a readable file holding the password":
+        "--password-file {path}：{why}；请给出一个可读的、存有密码的文件",
+    "JUnit XML: {path}":
+        "JUnit XML：{path}",
+    "checking {n} seat(s): controls":
+        "正在检查 {n} 台座位：检查项",
+    "exported to {path}":
+        "已导出到 {path}",
+    "generating":
+        "正在生成",
+    "left":
+        "剩余",
+    "loading {database}: rows":
+        "正在载入 {database}：行",
+    "mirror: {path}":
+        "镜像：{path}",
+    "n/a (Linux)":
+        "不适用（Linux）",
+    "name the Linux seats to enrol (labctl enroll pc01 pc02 ...), or --all":
+        "请列出要登记的 Linux 座位（labctl enroll pc01 pc02 ...），或用 --all",
+    "no terminal matches":
+        "没有匹配的终端",
+    "none of {names} is a Linux seat: a Windows seat's connection is set up as docs/windows.md says":
+        "{names} 中没有 Linux 座位：Windows 座位的连接按 docs/windows.md 设置",
+    "restoring the databases":
+        "正在还原数据库",
+    "room {room}: ":
+        "实训室 {room}：",
+    "room {room}: down":
+        "实训室 {room}：已关闭",
+    "room {room}: down and purged":
+        "实训室 {room}：已关闭并清除",
+    "room {room}: provisioned; site.yml changed {n} task(s)":
+        "实训室 {room}：已部署；site.yml 改动了 {n} 个任务",
+    "room {room}: {n} seats up on bridge {bridge}; inventory {inventory}":
+        "实训室 {room}：{n} 台座位已在网桥 {bridge} 上启动；清单 {inventory}",
+    "rows":
+        "行数",
+    "seats up":
+        "已启动的座位",
+    "seed {seed} must be a whole number >= 0":
+        "种子 {seed} 必须是大于等于 0 的整数",
+    "table":
+        "表",
+    "written to {path}":
+        "已写入 {path}",
+    "{database}: {rows} rows in {n} tables":
+        "{database}：{n} 张表共 {rows} 行",
+    "{n} seat(s) did not answer SSH: {names}; see {dir}/seats/SEAT/console.log":
+        "{n} 台座位没有响应 SSH：{names}；见 {dir}/seats/SEAT/console.log",
+    "{n} skipped: {controls}":
+        "跳过 {n} 项：{controls}",
+    "{passed} passed, {failed} failed":
+        "{passed} 项通过，{failed} 项失败",
+    "{playbook}: host tasks":
+        "{playbook}：主机任务",
+    "{target}: copied from {database} in {seconds} s":
+        "{target}：已从 {database} 复制，用时 {seconds} 秒",
+    "labctl {version} (project: {path})":
+        "labctl {version}（项目：{path}）",
+    "room {room} has no projector named {names}: list it in lab_projectors (docs/classroom.md)":
+        "实训室 {room} 没有名为 {names} 的投影仪：请在 lab_projectors 中列出（docs/classroom.md）",
+    "room {room} has no projector: list it in lab_projectors (docs/classroom.md)":
+        "实训室 {room} 没有投影仪：请在 lab_projectors 中列出（docs/classroom.md）",
+    "running":
+        "运行中",
+    "booting":
+        "启动中",
+    "stopped":
+        "已停止",
 }
 
 

@@ -26,9 +26,12 @@ from labctl.core import audit, paths
 from labctl.core.room import Room, Seat
 from labctl.core.errors import HostKeyError, LabError
 from labctl.core.ssh import Connector, banner_problem
+from labctl.i18n import _
 
 SUITE = paths.PROJECT / "tests" / "compliance"
 ENGINES = (("blink", "LAB-WEB-01"), ("gecko", "LAB-WEB-02"), ("webkit", "LAB-WEB-03"))
+# how many controls the run has: xdist's "N workers [M items]", pytest's "collected M items"
+TOTAL = re.compile(r"workers \[(\d+) items?\]|^collected (\d+) items?")
 PROGRESS = re.compile(r"\b(PASSED|FAILED|ERROR|SKIPPED)\b.*\[ansible://([^\]\s]+)\]"
                       r"|\[ansible://([^\]\s]+)\].*\b(PASSED|FAILED|ERROR|SKIPPED)\b")
 
@@ -209,16 +212,19 @@ def _pytest(room: Room, seats: list[Seat], workers, junit, on_progress) -> list[
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env=env, cwd=paths.PROJECT)
         done: dict[str, int] = {}
-        tail = []
+        tail, total = [], None
         for line in proc.stdout:
             tail = (tail + [line])[-40:]
+            counted = TOTAL.search(line)
+            if counted and total is None:
+                total = int(counted.group(1) or counted.group(2))
             m = PROGRESS.search(line)
             if m and on_progress:
                 seat = m.group(2) or m.group(3)
                 done[seat] = done.get(seat, 0) + 1
-                on_progress(seat, sum(done.values()))
+                on_progress(seat, sum(done.values()), total)
         proc.wait()
         if not xml.exists() or proc.returncode not in (0, 1):
-            raise LabError(f"the compliance suite did not run (pytest exit {proc.returncode}):\n"
-                           + "".join(tail))
+            raise LabError(_("the compliance suite did not run (pytest exit {rc}):",
+                             rc=proc.returncode) + "\n" + "".join(tail))
         return parse_junit(xml, [s.name for s in seats])

@@ -43,6 +43,7 @@ from labctl.core.errors import ConnectError, LabError
 from labctl.core.hostkeys import fingerprint, key_exchange, recorded
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector, run
+from labctl.i18n import _
 
 DROP_IN = "/etc/ssh/sshd_config.d/10-labctl-enroll.conf"
 
@@ -112,7 +113,7 @@ def handed_over(room: Room, seats: list[Seat], timeout: float = 10.0) -> dict[st
     address while it is armed for install (docs/real-room.md)."""
     server = room.servers[0] if room.servers else None
     if server is None:
-        raise LabError("the room has no lab server to hand host keys over to")
+        raise LabError(_("the room has no lab server to hand host keys over to"))
     where = str(server.vars.get("lab_server_hostkey_dir", HANDOVER_DIR))
     names = " ".join(shlex.quote(f"{where}/{s.name}.pub") for s in seats)
     # read as the web server's account, which wrote them: root follows no path it can write
@@ -197,7 +198,7 @@ def enroll_seat(room: Room, seat: Seat, password: str | None, confirm, expect: s
     try:
         with Connector.for_room(room, timeout=timeout, retries=1).session(seat) as client:
             if not run(client, "true", timeout=timeout).ok:
-                raise LabError("the admin key logs in but cannot run a command")
+                raise LabError(_("the admin key logs in but cannot run a command"))
         if password_offered(seat, user, timeout):
             return done(fp, "failed", "the key is recorded and the admin key installed, but "
                         f"sshd still takes {user}'s password: check {DROP_IN}")

@@ -742,110 +742,158 @@ def state_dir_problem(value, source: Path) -> str | None:
 def value_problems(hv: dict) -> list[tuple[str, str, str]]:
     """(variable, message, fix) for every value of a host that would reach a shell, SQL,
     cron, systemd, a configuration file or a path without matching its strict pattern."""
-    out = []
+    values = _Values(hv)
+    values.timezone()
+    values.plain(_account_rules())
+    values.students()
+    values.databases()
+    values.lists()
+    values.booleans()
+    values.plain(_install_and_path_rules())
+    values.skel_files()
+    values.projectors()
+    return values.out
 
-    def check(var, value, pattern, what, fix):
+
+def _account_rules():
+    """(variable, pattern, what it must be, fix) for single values: time zone, accounts."""
+    return (("lab_windows_common_timezone", WINDOWS_TZ_RE, _("a Windows time zone name"),
+             _("use a name from `tzutil /l`, e.g. China Standard Time")),
+            *((var, ADMIN_RE, _("an account name"),
+               _("use 1-32 lower-case letters, digits, '_' or '-', starting with a letter"))
+              for var in ("ansible_user", "lab_common_admin_user")))
+
+
+def _install_and_path_rules():
+    """The same for the network install's settings, paths and the apt proxy."""
+    return (
+        ("lab_server_install_disk", INSTALL_DISK_RE, _("a disk (the installer takes it whole)"),
+         _("name the disk, e.g. /dev/sda or /dev/nvme0n1")),
+        ("lab_server_install_console", CONSOLE_RE,
+         _("a console for the installer (on its kernel command line)"),
+         _("write '' for the screen, or a serial port such as ttyS0,115200n8")),
+        ("lab_server_hostkey_dir", PLAIN_DIR_RE,
+         _("a plain absolute path (written into nginx's configuration, read by root)"),
+         _("give a directory such as /var/lib/lab-install/hostkeys: letters, digits, "
+           "'_', '-' and '.', no '..'")),
+        ("lab_reset_overlayroot", OVERLAYROOT_RE,
+         _("an overlayroot setting (sourced as shell in the initramfs)"),
+         _("use tmpfs with key=value options, e.g. tmpfs:recurse=0")),
+        ("lab_common_apt_proxy", PROXY_RE, _("an HTTP proxy URL"),
+         _("write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none")))
+
+
+class _Values:
+    """One host's values checked against their patterns, the problems in `out` in the
+    order `labctl validate` prints them."""
+
+    def __init__(self, hv: dict):
+        self.hv = hv
+        self.out: list[tuple[str, str, str]] = []
+
+    def check(self, var, value, pattern, what, fix) -> bool:
         if not isinstance(value, str) or not pattern.match(value):
-            out.append((var, _("{value} is not {what}", value=repr(value), what=what), fix))
+            self.out.append((var, _("{value} is not {what}", value=repr(value), what=what), fix))
             return False
         return True
 
-    tz = hv.get("lab_common_timezone")
-    if tz is not None and check("lab_common_timezone", tz, TIMEZONE_RE, _("a time zone name"),
-                                _("use a name from the zone database, e.g. Asia/Shanghai")):
+    def plain(self, rules) -> None:
+        for var, pattern, what, fix in rules:
+            if var in self.hv:
+                self.check(var, self.hv[var], pattern, what, fix)
+
+    def timezone(self) -> None:
+        tz = self.hv.get("lab_common_timezone")
+        if tz is None or not self.check(
+                "lab_common_timezone", tz, TIMEZONE_RE, _("a time zone name"),
+                _("use a name from the zone database, e.g. Asia/Shanghai")):
+            return
         if tz not in _timezones():
             import difflib
             near = difflib.get_close_matches(tz, sorted(_timezones()), n=1)
-            out.append(("lab_common_timezone", _("{value} is not in the zone database", value=repr(tz)),
-                        _("did you mean {name}?", name=near[0]) if near else
-                        _("use a name from `timedatectl list-timezones`, e.g. Asia/Shanghai")))
-    if "lab_windows_common_timezone" in hv:
-        check("lab_windows_common_timezone", hv["lab_windows_common_timezone"], WINDOWS_TZ_RE,
-              _("a Windows time zone name"), _("use a name from `tzutil /l`, e.g. China Standard Time"))
-    for var in ("ansible_user", "lab_common_admin_user"):
-        if var in hv:
-            check(var, hv[var], ADMIN_RE, _("an account name"),
-                  _("use 1-32 lower-case letters, digits, '_' or '-', starting with a letter"))
-    students = set()
-    for var in (*NAME_LISTS, "lab_reset_students", "lab_coursedata_students",
-                "lab_windows_reset_students"):
-        value = hv.get(var)
-        if value is None:
-            continue
-        if not isinstance(value, (list, tuple)):
-            out.append((var, _("{value} is not a list of students", value=repr(value)),
-                        _("list the students' names")))
-            continue
-        for name in _names(value):
-            if check(var, name, STUDENT_RE, _("a student account name"),
-                     _("use 1-32 lower-case letters, digits or '_', starting with a letter")):
-                students.add(name)
-    for name in sorted(students):
-        for other in sorted(students):
-            if other != name and other.startswith(name + "_"):
-                out.append(("lab_common_students", _(
-                    "student {other} begins with student {name} and '_', so {plain}'s databases "
-                    "({plain}_*) would take in {plain_other}'s", other=repr(other), name=repr(name),
-                    plain=name, plain_other=other),
-                    _("rename one of them (e.g. {example})", example=f"{name}1")))
-    dbs = hv.get("lab_reset_databases")
-    if dbs is not None:
+            self.out.append(("lab_common_timezone",
+                             _("{value} is not in the zone database", value=repr(tz)),
+                             _("did you mean {name}?", name=near[0]) if near else
+                             _("use a name from `timedatectl list-timezones`, e.g. Asia/Shanghai")))
+
+    def students(self) -> None:
+        """Every list of students: each a valid account, none another's name and '_'."""
+        students = set()
+        for var in (*NAME_LISTS, "lab_reset_students", "lab_coursedata_students",
+                    "lab_windows_reset_students"):
+            value = self.hv.get(var)
+            if value is None:
+                continue
+            if not isinstance(value, (list, tuple)):
+                self.out.append((var, _("{value} is not a list of students", value=repr(value)),
+                                 _("list the students' names")))
+                continue
+            for name in _names(value):
+                if self.check(var, name, STUDENT_RE, _("a student account name"),
+                              _("use 1-32 lower-case letters, digits or '_', starting with a "
+                                "letter")):
+                    students.add(name)
+        for name in sorted(students):
+            for other in sorted(students):
+                if other != name and other.startswith(name + "_"):
+                    self.out.append(("lab_common_students", _(
+                        "student {other} begins with student {name} and '_', so {plain}'s "
+                        "databases ({plain}_*) would take in {plain_other}'s", other=repr(other),
+                        name=repr(name), plain=name, plain_other=other),
+                        _("rename one of them (e.g. {example})", example=f"{name}1")))
+
+    def databases(self) -> None:
+        dbs = self.hv.get("lab_reset_databases")
+        if dbs is None:
+            return
         if not isinstance(dbs, dict):
-            out.append(("lab_reset_databases", _("{value} is not a mapping", value=repr(dbs)),
-                        _("map each database name to its template, or to '' for an empty one")))
-        else:
-            for name, template in dbs.items():
-                check("lab_reset_databases", name, DATABASE_RE, _("a student database name"),
-                      _("use 1-15 lower-case letters, digits or '_', starting with a letter"))
-                if template:
-                    check("lab_reset_databases", template, COURSE_DB_RE, _("a template database"),
-                          _("use 1-48 lower-case letters, digits or '_', starting with a letter"))
-    for var, pattern, what, fix in (
-            ("lab_mysql_student_databases", DATABASE_RE, _("a student database name"),
-             _("use 1-15 lower-case letters, digits or '_', starting with a letter")),
-            ("lab_mysql_course_databases", COURSE_DB_RE, _("a course database name"),
-             _("use 1-48 lower-case letters, digits or '_', starting with a letter")),
-            ("lab_common_ntp_servers", NTP_RE, _("an NTP server's name or address"),
-             _("give a host name or an IPv4 address"))):
-        value = hv.get(var)
-        if value is None:
-            continue
-        if not isinstance(value, (list, tuple)):
-            out.append((var, _("{value} is not a list", value=repr(value)),
-                        _("write {var} as a list", var=var)))
-            continue
-        for item in value:
-            check(var, item, pattern, what, fix)
-    for var in ("lab_install", "lab_server_pxe"):
-        if var in hv and not isinstance(hv[var], bool):
-            out.append((var, _("{value} is not true or false", value=repr(hv[var])),
-                        _("write {var}: true (or false), without quotes", var=var)))
-    if "lab_server_install_disk" in hv:
-        check("lab_server_install_disk", hv["lab_server_install_disk"], INSTALL_DISK_RE,
-              _("a disk (the installer takes it whole)"), _("name the disk, e.g. /dev/sda or /dev/nvme0n1"))
-    if "lab_server_install_console" in hv:
-        check("lab_server_install_console", hv["lab_server_install_console"], CONSOLE_RE,
-              _("a console for the installer (on its kernel command line)"),
-              _("write '' for the screen, or a serial port such as ttyS0,115200n8"))
-    if "lab_server_hostkey_dir" in hv:
-        check("lab_server_hostkey_dir", hv["lab_server_hostkey_dir"], PLAIN_DIR_RE,
-              _("a plain absolute path (written into nginx's configuration, read by root)"),
-              _("give a directory such as /var/lib/lab-install/hostkeys: letters, digits, "
-                "'_', '-' and '.', no '..'"))
-    if "lab_reset_overlayroot" in hv:
-        check("lab_reset_overlayroot", hv["lab_reset_overlayroot"], OVERLAYROOT_RE,
-              _("an overlayroot setting (sourced as shell in the initramfs)"),
-              _("use tmpfs with key=value options, e.g. tmpfs:recurse=0"))
-    if "lab_common_apt_proxy" in hv:
-        check("lab_common_apt_proxy", hv["lab_common_apt_proxy"], PROXY_RE, _("an HTTP proxy URL"),
-              _("write http://HOST:PORT (e.g. http://10.77.0.10:3142), or '' for none"))
-    for item in hv.get("lab_reset_skel_files") or []:
-        path = item.get("path") if isinstance(item, dict) else None
-        if not (isinstance(path, str) and SKEL_PATH_RE.match(path)
-                and not any(part in ("", ".", "..") for part in path.split("/"))):
-            out.append(("lab_reset_skel_files", _("{value} is not a path inside a home", value=repr(path)),
-                        _("give a relative path without '..', e.g. Desktop/readme.txt")))
-    from labctl.core.projector import problems as projector_problems
-    out += [("lab_projectors", message, fix)
-            for message, fix in projector_problems(hv.get("lab_projectors"))]
-    return out
+            self.out.append(("lab_reset_databases", _("{value} is not a mapping", value=repr(dbs)),
+                             _("map each database name to its template, or to '' for an empty "
+                               "one")))
+            return
+        for name, template in dbs.items():
+            self.check("lab_reset_databases", name, DATABASE_RE, _("a student database name"),
+                       _("use 1-15 lower-case letters, digits or '_', starting with a letter"))
+            if template:
+                self.check("lab_reset_databases", template, COURSE_DB_RE,
+                           _("a template database"),
+                           _("use 1-48 lower-case letters, digits or '_', starting with a letter"))
+
+    def lists(self) -> None:
+        """Lists of names: the MySQL databases and the NTP servers."""
+        for var, pattern, what, fix in (
+                ("lab_mysql_student_databases", DATABASE_RE, _("a student database name"),
+                 _("use 1-15 lower-case letters, digits or '_', starting with a letter")),
+                ("lab_mysql_course_databases", COURSE_DB_RE, _("a course database name"),
+                 _("use 1-48 lower-case letters, digits or '_', starting with a letter")),
+                ("lab_common_ntp_servers", NTP_RE, _("an NTP server's name or address"),
+                 _("give a host name or an IPv4 address"))):
+            value = self.hv.get(var)
+            if value is None:
+                continue
+            if not isinstance(value, (list, tuple)):
+                self.out.append((var, _("{value} is not a list", value=repr(value)),
+                                 _("write {var} as a list", var=var)))
+                continue
+            for item in value:
+                self.check(var, item, pattern, what, fix)
+
+    def booleans(self) -> None:
+        for var in ("lab_install", "lab_server_pxe"):
+            if var in self.hv and not isinstance(self.hv[var], bool):
+                self.out.append((var, _("{value} is not true or false", value=repr(self.hv[var])),
+                                 _("write {var}: true (or false), without quotes", var=var)))
+
+    def skel_files(self) -> None:
+        for item in self.hv.get("lab_reset_skel_files") or []:
+            path = item.get("path") if isinstance(item, dict) else None
+            if not (isinstance(path, str) and SKEL_PATH_RE.match(path)
+                    and not any(part in ("", ".", "..") for part in path.split("/"))):
+                self.out.append(("lab_reset_skel_files",
+                                 _("{value} is not a path inside a home", value=repr(path)),
+                                 _("give a relative path without '..', e.g. Desktop/readme.txt")))
+
+    def projectors(self) -> None:
+        from labctl.core.projector import problems as projector_problems
+        self.out += [("lab_projectors", message, fix)
+                     for message, fix in projector_problems(self.hv.get("lab_projectors"))]

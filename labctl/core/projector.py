@@ -188,14 +188,18 @@ def act(room: Room, action: str, value: str | None = None, names: list[str] | No
     from labctl.core import audit
     from labctl.core.errors import LabError
     if action not in ACTIONS:
-        raise LabError(f"no projector action {action!r}: use one of {', '.join(ACTIONS)}")
+        raise LabError(_("no projector action {action}: use one of {actions}", action=repr(action),
+                         actions=", ".join(ACTIONS)))
     if action == "input" and value not in INPUTS:
-        raise LabError(f"no projector input {value!r}: use one of {', '.join(INPUTS)}")
+        raise LabError(_("no projector input {value}: use one of {inputs}", value=repr(value),
+                         inputs=", ".join(INPUTS)))
     chosen = [p for p in projectors(room) if not names or p.name in names]
     if not chosen:
-        raise LabError(f"room {room.name} has no projector" + (f" named {', '.join(names)}"
-                                                                if names else "")
-                       + ": list it in lab_projectors (docs/classroom.md)")
+        raise LabError(_("room {room} has no projector named {names}: list it in "
+                         "lab_projectors (docs/classroom.md)", room=room.name,
+                         names=", ".join(names)) if names else
+                       _("room {room} has no projector: list it in lab_projectors "
+                         "(docs/classroom.md)", room=room.name))
 
     async def one(p: Projector) -> ProjectorState:
         async def done():

@@ -29,6 +29,7 @@ from labctl.core.errors import ConnectError, HostKeyError, LabError
 from labctl.core.power import request_reboot
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector, run
+from labctl.i18n import _
 
 TOOL = "sudo -n /usr/local/sbin/lab-reset"
 METHODS = ("profile", "reboot-restore")
@@ -52,8 +53,8 @@ def _tool(client, action: str, force: bool = False, timeout: float = 120.0) -> d
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         reason = (out.stderr.strip() or out.stdout.strip() or f"exit {out.exit_status}")[-300:]
-        raise LabError(f"lab-reset {action} gave no result: {reason} "
-                       "(is the lab_reset role applied? run terminals.yml)") from None
+        raise LabError(_("lab-reset {action} gave no result: {reason} (is the lab_reset role "
+                         "applied? run terminals.yml)", action=action, reason=reason)) from None
 
 
 def _boot_id(client) -> str:
@@ -87,7 +88,8 @@ def _reset_reboot(connector: Connector, seat: Seat, force: bool, timeout: float)
             pass  # still booting: sshd answers before it can open a session
         finally:
             client.close()
-    raise LabError(f"did not come back from its reboot within {timeout:.0f} s")
+    raise LabError(_("did not come back from its reboot within {seconds} s",
+                     seconds=f"{timeout:.0f}"))
 
 
 def reset_seats(room: Room, seats: list[Seat], force: bool = False, timeout: float = 180.0,
@@ -228,7 +230,7 @@ def set_maintenance(room: Room, seats: list[Seat], on: bool) -> list[SeatReset]:
     return results
 
 
-LOADER = "sudo -n python3 /var/lib/lab-coursedata/coursedata_load.py"
+LOADER = "sudo -n python3 -I -m labseat.coursedata"
 
 
 def restore_course_databases(room: Room, seats: list[Seat], on_result=None,
@@ -250,8 +252,8 @@ def restore_course_databases(room: Room, seats: list[Seat], on_result=None,
             with connector.session(seat) as client:
                 want = run(client, f"{LOADER} checksum shop_template", timeout=120)
                 if not want.ok:
-                    raise LabError(f"the template shop_template cannot be read: "
-                                   f"{want.stderr.strip()[-200:]} (run terminals.yml)")
+                    raise LabError(_("the template shop_template cannot be read: {why} (run "
+                                     "terminals.yml)", why=want.stderr.strip()[-200:]))
                 template, wrong = json.loads(want.stdout), []
                 for student in students:  # names checked at validation (STUDENT_RE)
                     out = run(client, f"{LOADER} clone shop_template {student}_shop", timeout=300)

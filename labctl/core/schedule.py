@@ -17,6 +17,7 @@ from pathlib import Path
 from labctl.core.errors import LabError
 from labctl.core.room import Room
 from labctl.core.timetable import Timetable
+from labctl.i18n import _
 
 SYSTEMD_DIR = Path("/etc/systemd/system")
 CRON_DIR = Path("/etc/cron.d")
@@ -26,8 +27,9 @@ LOG = Path("/var/log/labctl-reset.log")
 def _timetable(room: Room) -> Timetable:
     timetable = Timetable.parse(room.vars.get("lab_timetable"))
     if timetable is None:
-        raise LabError(f"{room.inventory}: room {room.name} has no lab_timetable: add the class "
-                       "periods (see docs/reset.md) before scheduling resets")
+        raise LabError(_("{inventory}: room {room} has no lab_timetable: add the class periods "
+                         "(see docs/reset.md) before scheduling resets",
+                         inventory=room.inventory, room=room.name))
     return timetable
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from labctl.coursedata.generate import NULL, CourseDataError
+from labctl.i18n import _
 
 EXCEL_ROWS = 1_048_575  # one sheet's limit, below the header
 
@@ -15,8 +16,8 @@ def export(data: Path, out: Path, fmt: str) -> Path:
     data, out = Path(data), Path(out)
     files = sorted(data.glob("*.csv"))
     if not files:
-        raise CourseDataError(f"{data}: no CSV files: generate the data first "
-                              "(`labctl coursedata generate --out DIR`)")
+        raise CourseDataError(_("{data}: no CSV files: generate the data first (`labctl "
+                                "coursedata generate --out DIR`)", data=data))
     if fmt == "csv":
         # UTF-8 with a BOM, so that Excel and WPS open the Chinese text correctly
         out.mkdir(parents=True, exist_ok=True)
@@ -38,7 +39,7 @@ def export(data: Path, out: Path, fmt: str) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         book.save(out)
         return out
-    raise CourseDataError(f"unknown format {fmt!r}: use csv or xlsx")
+    raise CourseDataError(_("unknown format {format}: use csv or xlsx", format=repr(fmt)))
 
 
 def _number(value: str):

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labctl.core.errors import LabError
+from labctl.i18n import _
+from labseat import coursedata
 
 SCALES = {"tiny": 0.01, "small": 0.1, "standard": 1.0, "large": 10.0, "huge": 30.0}
 ORDERS_PER_SCALE = 100_000
@@ -34,7 +36,8 @@ DAYS = 365
 NULL = r"\N"
 
 
-class CourseDataError(LabError):
+class CourseDataError(LabError, coursedata.CourseDataError):
+    """Bad input to labctl's course-data commands (the loader's own errors are its base)."""
     exit_code = 2
 
 
@@ -46,9 +49,10 @@ def parse_scale(value: str | float) -> float:
             return scale
     elif str(value) in SCALES:
         return SCALES[str(value)]
-    raise CourseDataError(
-        f"unknown scale {value!r}: use one of {', '.join(SCALES)} or a number from 0.001 to 100 "
-        f"(1 = about {ORDERS_PER_SCALE:,} orders)")
+    raise CourseDataError(_(
+        "unknown scale {value}: use one of {scales} or a number from 0.001 to 100 (1 = about "
+        "{orders} orders)", value=repr(value), scales=", ".join(SCALES),
+        orders=f"{ORDERS_PER_SCALE:,}"))
 
 
 # --------------------------------------------------------------------------- reference data
@@ -171,9 +175,9 @@ def _ts(t: dt.datetime) -> str:
 def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=None) -> Manifest:
     """Write one CSV per table and manifest.json into `out`; return the manifest. Each part
     below draws from the one random generator in this order, so the data stay the same for a
-    seed."""
+    seed. progress(done, total, part): the orders (most of the work) written of all."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise CourseDataError(f"seed {seed!r} must be a whole number >= 0")
+        raise CourseDataError(_("seed {seed} must be a whole number >= 0", seed=repr(seed)))
     scale = parse_scale(scale)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -182,10 +186,10 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
     n_orders = max(200, round(ORDERS_PER_SCALE * scale))
     say = progress or (lambda *_: None)
 
+    say(0, n_orders, "products")
     shop = _catalogue(rng, w, n_products=max(60, round(1800 * scale ** 0.5)))
-    say(f"{len(shop.products)} products")
+    say(0, n_orders, "customers")
     people = _customers(rng, w, n_customers=max(80, round(n_orders * 0.42)))
-    say(f"{len(people.rows)} customers")
     promos = _promotions(w)
     keywords = _keywords(rng, w, scale)
     calendar = _Calendar.of_year()
@@ -193,7 +197,9 @@ def generate(out: Path, seed: int = 2025, scale: float | str = 1.0, progress=Non
     for cp in promos.coupons:
         used = promos.used[cp[0]]
         w.row("coupons", [*cp, max(used, round(used * rng.uniform(2.5, 5))), used])
+    say(n_orders, n_orders, "keywords")
     _keyword_daily(rng, w, keywords.rows, calendar, scale)
+    say(n_orders, n_orders, "purchasing")
     _purchasing(rng, w, shop, sold, calendar)
 
     manifest = Manifest(seed, scale, w.close())
@@ -403,8 +409,8 @@ def _orders(rng: random.Random, w: Writer, n_orders: int, shop: _Shop, people: _
             for p, q in lines:
                 sold[p] += q
             _fulfilment(rng, w, ids, oid, when, people.rows[c], pay, lines, shop, picks)
-        if oid % 20000 == 0:
-            say(f"{oid} orders")
+        if oid % 1000 == 0:
+            say(oid, len(order_times), "orders")
     return sold
 
 

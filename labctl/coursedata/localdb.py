@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from labctl.coursedata.generate import CourseDataError
-from labctl.coursedata.load import Server
+from labctl.i18n import _
+from labseat.coursedata import Server
 
 
 @contextmanager
@@ -26,7 +27,7 @@ def private_server(base: Path, buffer_pool: str = "256M"):
         deadline = time.monotonic() + 60
         while not sock.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise CourseDataError(f"the private MariaDB server did not start: see {log}")
+                raise CourseDataError(_("the private MariaDB server did not start: see {log}", log=log))
             time.sleep(0.1)
         yield Server(user="root", unix_socket=str(sock))
     finally:

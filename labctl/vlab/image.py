@@ -16,6 +16,7 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import VlabError
+from labctl.i18n import _
 
 SUITE = "bookworm"
 PACKAGES = ("systemd", "systemd-sysv", "dbus", "libpam-systemd", "openssh-server", "python3",
@@ -45,8 +46,9 @@ def debian_mirror() -> str:
             uri = match.group(1).rstrip("/")
             if uri.endswith("/debian"):
                 return uri
-    raise VlabError("no Debian archive found in /etc/apt/sources.list*: set LABCTL_DEBIAN_MIRROR "
-                    "to your Debian mirror's URL (the one ending in /debian)")
+    raise VlabError(_("no Debian archive found in /etc/apt/sources.list*: set "
+                      "LABCTL_DEBIAN_MIRROR to your Debian mirror's URL (the one ending in "
+                      "/debian)"))
 
 
 def image_key(admin_user: str) -> str:
@@ -61,8 +63,8 @@ def image_path(admin_user: str) -> Path:
 def _run(cmd: list[str], log) -> None:
     proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
-        raise VlabError(f"`{' '.join(cmd[:3])} …` failed (exit {proc.returncode}); "
-                        f"see {log.name}")
+        raise VlabError(_("`{command} …` failed (exit {rc}); see {log}",
+                          command=" ".join(cmd[:3]), rc=proc.returncode, log=log.name))
 
 
 def ensure_image(admin_user: str, progress=print) -> Path:

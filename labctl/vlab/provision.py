@@ -17,6 +17,7 @@ from pathlib import Path
 from labctl.core import paths
 from labctl.core.errors import VlabError
 from labctl.core.playbook import PlaybookResult, run_playbook
+from labctl.i18n import _
 from labctl.vlab import image as golden
 from labctl.vlab.room import VirtualRoom
 
@@ -29,7 +30,7 @@ def _tree_hash(*roots: Path) -> str:
     for root in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for f in files:
-            if "lab_switch" in f.parts or f.name == "switch.yml":
+            if "lab_switch" in f.parts or f.name == "switch.yml" or "__pycache__" in f.parts:
                 continue
             digest.update(str(f.relative_to(root.parent)).encode())
             digest.update(f.read_bytes())
@@ -40,13 +41,15 @@ def layer_key(vroom: VirtualRoom) -> str:
     inv = vroom.room.inventory
     # a layer holds only what provisioning changed: it belongs to the image it was made on
     return golden.image_key(vroom.admin_user) + "-" + _tree_hash(
-        paths.PROJECT / "roles", paths.PROJECT / "playbooks", inv, paths.PROJECT / "ansible.cfg")
+        paths.PROJECT / "roles", paths.PROJECT / "playbooks", paths.PROJECT / "labseat", inv,
+        paths.PROJECT / "ansible.cfg")
 
 
 def _check(result: PlaybookResult, what: str) -> PlaybookResult:
     if not result.succeeded:
         tail = "\n".join(result.output.splitlines()[-25:])
-        raise VlabError(f"{what} failed on {', '.join(result.failed_hosts) or 'the room'}:\n{tail}")
+        raise VlabError(_("{what} failed on {hosts}:", what=what,
+                          hosts=", ".join(result.failed_hosts) or _("the room")) + f"\n{tail}")
     return result
 
 
@@ -56,8 +59,8 @@ def _ready(vroom: VirtualRoom, seats) -> None:
     vroom.wait_ready(list(seats), 300)
     late = [s.name for s in seats if not vroom.can_log_in(s)]
     if late:
-        raise VlabError(f"{', '.join(late)} did not let the admin log in; see "
-                        f"{vroom.dir}/seats/SEAT/console.log")
+        raise VlabError(_("{seats} did not let the admin log in; see {dir}/seats/SEAT/console.log",
+                          seats=", ".join(late), dir=vroom.dir))
 
 
 def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
@@ -100,6 +103,7 @@ def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
         statuses = vroom.wait_ready(linux, 180)
         down = [s.name for s in statuses if s.state != "running"]
         if down:
-            raise VlabError(f"terminals did not come back after provisioning: {', '.join(down)}")
+            raise VlabError(_("terminals did not come back after provisioning: {seats}",
+                              seats=", ".join(down)))
     progress("running site.yml over the whole room")
     return _check(run_playbook(inv, "site.yml"), "site.yml")

@@ -9,10 +9,10 @@ import pymysql
 import pytest
 
 from labctl.cli import main
-from labctl.coursedata.generate import CourseDataError, generate
-from labctl.coursedata.load import (Server, checksum, clone, differences, fingerprint, load,
-                                    prepare)
+from labctl.coursedata.generate import generate
 from labctl.coursedata.localdb import private_server
+from labseat.coursedata import (CourseDataError, Server, checksum, clone, differences,
+                                fingerprint, load, prepare)
 
 
 EXERCISES = Path(__file__).resolve().parents[2] / "docs" / "coursedata-exercises.sql"

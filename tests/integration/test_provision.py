@@ -19,7 +19,19 @@ def test_site_runs_clean_on_every_host(provisioned):
     assert result.succeeded, result.output[-3000:]
     assert set(result.recap) == {s.name for s in vroom.room.seats} | {"itest-sw"}
     # the terminals booted on the layer one terminal was provisioned into: nothing left to do
-    assert {h: r.changed for h, r in result.recap.items()} == {h: 0 for h in result.recap}
+    assert {h: r.changed for h, r in result.recap.items()} == {h: 0 for h in result.recap}, \
+        changed_tasks(result.output)
+
+
+def changed_tasks(output: str) -> list[str]:
+    """Which task changed on which host, from Ansible's display (for a failure's message)."""
+    task, found = "", []
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task = line.strip("* ")
+        elif line.startswith("changed:"):
+            found.append(f"{task}: {line}")
+    return found
 
 
 def test_a_second_run_changes_nothing(provisioned):
@@ -30,7 +42,8 @@ def test_a_second_run_changes_nothing(provisioned):
     assert first.succeeded, first.output[-3000:]
     result = run_playbook(INVENTORY, "site.yml")
     assert result.succeeded, result.output[-3000:]
-    assert {h: r.changed for h, r in result.recap.items()} == {h: 0 for h in result.recap}
+    assert {h: r.changed for h, r in result.recap.items()} == {h: 0 for h in result.recap}, \
+        changed_tasks(result.output)
 
 
 def test_check_mode_reports_nothing_to_change(provisioned):
@@ -144,7 +157,7 @@ def test_the_course_database_is_loaded_on_the_server(provisioned, connector):
 def test_coursedata_reset_restores_a_students_database(provisioned, connector, capsys):
     vroom, _ = provisioned
     seat = vroom.room.seat("it01")
-    sums = "sudo python3 /var/lib/lab-coursedata/coursedata_load.py checksum {}"
+    sums = "sudo python3 -I -m labseat.coursedata checksum {}"
     template = ssh(connector, seat, sums.format("shop_template")).stdout
     assert ssh(connector, seat, sums.format("student_shop")).stdout == template
     assert ssh(connector, seat, "sudo mysql -e 'DROP TABLE student_shop.after_sales'").ok
@@ -177,7 +190,7 @@ def test_site_yml_run_as_awx_runs_it_plain_ansible_changes_nothing(provisioned, 
     pdd = tmp_path / "awx"
     project = pdd / "project"
     project.mkdir(parents=True)
-    for part in ("ansible.cfg", "playbooks", "roles", "plugins", "collections"):
+    for part in ("ansible.cfg", "playbooks", "roles", "plugins", "collections", "labseat"):
         src = paths.PROJECT / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, project / part)
     copy_inventory(pdd / "inventory" / "room")

@@ -15,7 +15,7 @@ from labctl.core.reset import reset_seats
 
 from .conftest import INVENTORY, open_student_session, ssh, wait_for
 
-SUMS = "sudo python3 /var/lib/lab-coursedata/coursedata_load.py checksum {}"
+SUMS = "sudo python3 -I -m labseat.coursedata checksum {}"
 
 # What a student leaves behind after a class, made as the student.
 PLANT = """set -e

@@ -98,9 +98,18 @@ def test_the_switch_renders_with_only_the_declared_collections(only_declared, tm
 
 def test_the_execution_environment_names_every_collection_and_python_package(tmp_path):
     """ansible-builder renders the EE's build context offline: what AWX would build holds
-    the declared collections and the Python packages the roles need on the controller."""
+    the declared collections, the Python packages the roles need on the controller, and
+    labctl's own wheel (the switch filter's planner, the course-data generator)."""
+    here = tmp_path / "project"
+    for name in ("execution-environment.yml", "requirements.txt", "bindep.txt",
+                 "collections/requirements.yml"):
+        (here / name).parent.mkdir(parents=True, exist_ok=True)
+        (here / name).write_bytes((ROOT / name).read_bytes())
+    wheel = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                            str(here / "dist"), str(ROOT)], capture_output=True, text=True)
+    assert wheel.returncode == 0, wheel.stderr[-2000:]
     proc = subprocess.run([str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml",
-                           "-c", str(tmp_path / "context")], cwd=ROOT, capture_output=True, text=True)
+                           "-c", str(tmp_path / "context")], cwd=here, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     build = tmp_path / "context" / "_build"
     galaxy = yaml.safe_load((build / "requirements.yml").read_text())
@@ -111,4 +120,10 @@ def test_the_execution_environment_names_every_collection_and_python_package(tmp
     # password_hash needs passlib, ansible.utils.ipaddr netaddr, community.mysql pymysql,
     # the Windows roles' WinRM connection pywinrm
     assert {"passlib", "netaddr", "pymysql", "pywinrm"} <= python
-    assert "ansible-core>=2.19,<2.20" in (tmp_path / "context" / "Dockerfile").read_text()
+    dockerfile = (tmp_path / "context" / "Dockerfile").read_text()
+    assert "ansible-core>=2.19,<2.20" in dockerfile
+    wheels = list((build / "labctl").glob("labctl-*.whl"))
+    assert len(wheels) == 1 and "pip install --no-deps /tmp/labctl/*.whl" in dockerfile
+    import zipfile
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    assert "labctl/core/switch.py" in names and "labseat/coursedata.py" in names

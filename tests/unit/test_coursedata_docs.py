@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from labctl.coursedata.generate import generate
-from labctl.coursedata.load import SCHEMA, tables
+from labseat.coursedata import SCHEMA, tables
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "coursedata.md").read_text(encoding="utf-8")
 

@@ -3,22 +3,24 @@ validate` checks the model with) and the helpers that render it."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from ansible.errors import AnsibleFilterError
 
 try:
     from labctl.core import switch
-except ImportError:  # ansible-playbook run from another Python: use this checkout's labctl
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-    from labctl.core import switch
+except ImportError:  # said where the plan is needed: one clear error, not a missing filter
+    switch = None
 
 HOST_VARS = ("lab_switch_port", "lab_vlan", "lab_switch_trunk", "lab_seat")
 
 
 def lab_switch_plan(model, hostvars, groups) -> dict:
     """The switch's port plan from the model and every server's and terminal's variables."""
+    if switch is None:
+        raise AnsibleFilterError(
+            "the lab_switch role plans the ports with labctl's own planner (labctl.core.switch), "
+            "which ansible-playbook's Python cannot import: install labctl into that Python "
+            "(pip install labctl-*.whl; an execution environment gets it from "
+            "execution-environment.yml, docs/campus.md)")
     hosts = []
     for name in list(groups.get("servers", [])) + list(groups.get("terminals", [])):
         hv = hostvars[name]

@@ -1,8 +1,8 @@
-#!/usr/bin/python3
 """lab-reset: put a terminal's students back to the clean state, and prove it.
 
-Installed by the lab_reset role as /usr/local/sbin/lab-reset; run as root by
-playbooks/reset.yml and by `labctl reset` (the one implementation of both).
+Shipped to the seats with the rest of labseat (the lab_seatlib role); the lab_reset role
+installs /usr/local/sbin/lab-reset, which runs it as root, for playbooks/reset.yml and
+`labctl reset` (the one implementation of both).
 
     lab-reset sessions          who is logged in (JSON)
     lab-reset reset [--force]   end the students' sessions, restore homes and databases,
@@ -93,14 +93,11 @@ def mysql(sql, args=None, check=True):
 
 
 @functools.lru_cache(maxsize=None)
-def coursedata(loader):
-    """The course data's own module (clone, fingerprint: lab_coursedata's loader) and the
-    server, imported once into this process: no Python started per database."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("coursedata_load", loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
+def coursedata():
+    """The course data's own module (labseat.coursedata: clone, fingerprint) and the
+    server, imported once into this process when a database is touched (pymysql with it):
+    no Python started per database."""
+    from labseat import coursedata as module
     return module, module.Server(user="root", unix_socket=MYSQL_SOCKET)
 
 
@@ -214,7 +211,7 @@ def prepare(cfg):
     if not templated(cfg):
         return made
     wait_mysql()
-    module, server = coursedata(cfg["loader"])
+    module, server = coursedata()
     templates = {}
     for _, db, template in templated(cfg):
         if template not in templates:
@@ -254,7 +251,7 @@ def restore_databases(user, cfg, from_prepared):
     for name, template in wanted.items():
         db = f"{user}_{name}"
         if template:
-            module, server = coursedata(cfg["loader"])
+            module, server = coursedata()
             ready = prepared_name(db) if from_prepared is not None else None
             with _mysql()[1].cursor() as cur:
                 if ready and not module.whole(cur, ready):
@@ -409,7 +406,7 @@ def digest(path):
 def fingerprint(db, cfg):
     """Everything a course database holds (tables, views, columns, indexes, triggers,
     routines, events, each table's CHECKSUM TABLE), or None when it can't be read."""
-    module, server = coursedata(cfg["loader"])
+    module, server = coursedata()
     try:
         return module.fingerprint(server, db)
     except (module.CourseDataError, module.pymysql.MySQLError):
@@ -468,7 +465,7 @@ def verify(cfg, differing=None):
                     if have is None:
                         problems.append(f"{user}: cannot read {db}")
                         continue
-                    diff = coursedata(cfg["loader"])[0].differences(templates[template], have)
+                    diff = coursedata()[0].differences(templates[template], have)
                     if diff:
                         if differing is not None:
                             differing.add(db)

@@ -1,7 +1,8 @@
 """Load the generated shop into MySQL/MariaDB in bulk, and clone it per student.
 
-The lab_coursedata role runs this same file on the lab server and the terminals
-(`python3 load.py load|clone|checksum …`): one implementation everywhere.
+The lab_coursedata role runs this same module on the lab server and the terminals
+(`python3 -I -m labseat.coursedata load|clone|checksum …`), lab-reset imports it, and
+labctl's `coursedata load` and `clone` call it: one implementation everywhere.
 
 A load is all-or-nothing per database: tables are loaded with LOAD DATA LOCAL
 INFILE into a staging database, counted against the manifest, then swapped in
@@ -20,11 +21,12 @@ from pathlib import Path
 
 import pymysql
 
-try:
-    from labctl.coursedata.generate import CourseDataError
-except ImportError:  # run on a seat by the lab_coursedata role, without labctl installed
-    class CourseDataError(Exception):
-        exit_code = 2
+
+class CourseDataError(Exception):
+    """A data set, a name or a database that is not what the course data needs (labctl
+    shows it as its own error, exit 2)."""
+    exit_code = 2
+
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -76,7 +78,8 @@ def _check_name(name: str, longest: int = 48) -> str:
 
 
 def load(server: Server, data: Path, database: str = "shop", progress=None) -> dict[str, int]:
-    """Load a generated data directory into `database`; return rows per table."""
+    """Load a generated data directory into `database`; return rows per table.
+    progress(rows, total, table) after each table."""
     say = progress or (lambda *_: None)
     database = _check_name(database)
     data = Path(data)
@@ -92,8 +95,8 @@ def load(server: Server, data: Path, database: str = "shop", progress=None) -> d
         with conn.cursor() as cur:
             _create_schema(cur, staging)
             cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
+            total = sum(t["rows"] for t in manifest["tables"].values())
             for table in tables():
-                t0 = time.monotonic()
                 cur.execute(
                     f"LOAD DATA LOCAL INFILE %s INTO TABLE `{table}` CHARACTER SET utf8mb4 "
                     "FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '\\\\' "
@@ -104,7 +107,7 @@ def load(server: Server, data: Path, database: str = "shop", progress=None) -> d
                 if counts[table] != expected:
                     raise CourseDataError(f"{table}: loaded {counts[table]} rows, the manifest says "
                                           f"{expected}: the data directory is damaged; regenerate it")
-                say(f"{table}: {counts[table]} rows in {time.monotonic() - t0:.1f} s")
+                say(sum(counts.values()), total, table)
             cur.execute("SET foreign_key_checks = 1, unique_checks = 1")
             _swap(cur, staging, database, old)
     except pymysql.MySQLError as exc:

@@ -1,1 +1,0 @@
-../../../labctl/coursedata/schema.sql
