@@ -19,11 +19,14 @@ def _inventory_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("-i", "--inventory", default=os.environ.get("LABCTL_INVENTORY",
                                                                str(paths.DEFAULT_INVENTORY)),
                    help=_("the room's Ansible inventory (default: inventory/demo)"))
+    p.add_argument("--room", metavar="NAME[,NAME]",
+                   help=_("in a campus inventory (several rooms): the room(s) to act on "
+                          "(default: every room, for the commands that take several)"))
 
 
 def _room(args):
     from labctl.core.inventory import load_room
-    room = load_room(args.inventory)
+    room = load_room(args.inventory, getattr(args, "room", None))
     if getattr(args, "terminals_n", None):
         from labctl.vlab.generate import generated_room
         room = generated_room(room, args.terminals_n)
@@ -355,9 +358,12 @@ def cmd_audit(args) -> int:
     import csv
     import time
     from labctl.core import audit
-    room = _room(args)
-    events = audit.query(room.name, seat=args.seat, action=args.action,
-                         since=_when(args.since, "--since"), until=_when(args.until, "--until"))
+    from labctl.core.inventory import load_rooms
+    rooms = load_rooms(args.inventory, args.room.split(",") if args.room else None)
+    since, until = _when(args.since, "--since"), _when(args.until, "--until")
+    events = sorted((e for room in rooms  # a campus's rooms: one log, in time order
+                     for e in audit.query(room.name, seat=args.seat, action=args.action,
+                                          since=since, until=until)), key=lambda e: e.at)
     fields = ["time", "room", "seat", "action", "outcome", "user", "detail"]
     rows = [{"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(e.at)), "room": e.room,
              "seat": e.seat, "action": e.action, "outcome": e.outcome, "user": e.user,
@@ -372,7 +378,8 @@ def cmd_audit(args) -> int:
         for r in rows:
             print(f"{r['time']}  {r['seat']:10} {r['action']:18} {_(r['outcome']):8} "
                   f"{r['user']:10} {r['detail'][:80]}")
-        print(_("{n} event(s) in room {room}", n=len(rows), room=room.name))
+        print(_("{n} event(s) in room {room}", n=len(rows),
+                room=", ".join(room.name for room in rooms)))
     return 0
 
 
@@ -482,9 +489,10 @@ def cmd_status(args) -> int:
     from labctl.core import status
     from labctl.core.pool import Pool
     from labctl.core.power import power_states
-    rooms = [_room(argparse.Namespace(**{**vars(args), "inventory": inv}))
-             for inv in args.inventory or [os.environ.get("LABCTL_INVENTORY",
-                                                          str(paths.DEFAULT_INVENTORY))]]
+    from labctl.core.inventory import load_rooms
+    rooms = [room for inv in args.inventory or [os.environ.get("LABCTL_INVENTORY",
+                                                              str(paths.DEFAULT_INVENTORY))]
+             for room in load_rooms(inv, args.room.split(",") if args.room else None)]
     watched = [(room, Pool(room, timeout=args.timeout), power_states(room)) for room in rooms]
     try:
         while True:
@@ -610,6 +618,37 @@ def cmd_coursedata(args) -> int:
     print(_("{target}: copied from {database} in {seconds} s", target=args.target,
             database=args.database, seconds=f"{seconds:.1f}"))
     return 0
+
+
+def _each_room(args) -> int:
+    """A command that takes several rooms, over a campus inventory: once per room (those
+    --room names, else every room), each as if its inventory were the room's alone; the
+    worst exit code. One room's failure does not stop the next."""
+    from labctl.core.inventory import load_rooms
+    from labctl.core.room import split_limit
+    rooms = load_rooms(args.inventory, args.room.split(",") if args.room else None)
+    if len(rooms) == 1:
+        args.room = rooms[0].name
+        return args.func(args)
+    # check's --limit and --seats may name seats of several rooms: each room gets its own
+    # (provision's --limit is Ansible's pattern, kept inside each room by Ansible itself)
+    chosen = {option: split_limit(rooms, getattr(args, option))
+              for option in ("limit", "seats") if getattr(args, option, None)
+              and not (option == "limit" and args.func is cmd_provision)}
+    worst = 0
+    for room in rooms:
+        mine = {option: split[room.name] for option, split in chosen.items()}
+        if any(value is None for value in mine.values()):
+            continue  # none of the seats asked for is in this room
+        if not getattr(args, "json", False) and getattr(args, "format", "table") == "table":
+            print(_("== room {room} ==", room=room.name), flush=True)  # not in JSON, CSV
+        try:
+            code = args.func(argparse.Namespace(**{**vars(args), **mine, "room": room.name}))
+        except LabError as exc:
+            print(f"labctl: {room.name}: {exc}", file=sys.stderr)
+            code = exc.exit_code
+        worst = max(worst, code)
+    return worst
 
 
 class _Version(argparse.Action):
@@ -764,6 +803,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-i", "--inventory", action="append", metavar="INVENTORY",
                    help=_("a room's inventory; more than once for several rooms "
                         "(default: $LABCTL_INVENTORY, else inventory/demo)"))
+    p.add_argument("--room", metavar="NAME[,NAME]",
+                   help=_("in a campus inventory: only these rooms (default: every room)"))
     p.add_argument("--json", action="store_true", help=_("one JSON list per sweep"))
     p.add_argument("--watch", action="store_true", help=_("sweep again every --interval seconds"))
     p.add_argument("--interval", type=float, default=2.0)
@@ -874,6 +915,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# the commands that act on several rooms of a campus inventory, one after the other
+_EACH_ROOM = {cmd_validate, cmd_check, cmd_provision, cmd_reset, cmd_power}
+
+
 def main(argv: list[str] | None = None) -> int:
     set_lang(_early_lang(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
@@ -885,6 +930,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     set_lang(args.lang)
     try:
+        if args.func in _EACH_ROOM:
+            return _each_room(args)
         return args.func(args)
     except LabError as exc:
         if getattr(args, "json", False):  # one JSON object on stdout, as the command's answer

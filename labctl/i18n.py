@@ -591,6 +591,29 @@ ZH_CN = {
         "启动中",
     "stopped":
         "已停止",
+    # a campus inventory: several rooms
+    "== room {room} ==":
+        "== 实训室 {room} ==",
+    "give each room a subnet of its own":
+        "给每个实训室一个自己的子网",
+    "give each room its own lab_state_dir, or none":
+        "给每个实训室一个自己的 lab_state_dir，或者不设",
+    "in a campus inventory (several rooms): the room(s) to act on (default: every room, for the commands that take several)":
+        "校园清单（多个实训室）中要操作的实训室（默认：可处理多个实训室的命令处理全部实训室）",
+    "in a campus inventory: only these rooms (default: every room)":
+        "校园清单中只看这些实训室（默认：全部）",
+    "put each room's hosts in one group that holds no other room's (docs/campus.md)":
+        "把每个实训室的主机放进一个只属于它的组（docs/campus.md）",
+    "rooms {a} and {b} share addresses ({sa}, {sb})":
+        "实训室 {a} 和 {b} 的地址重叠（{sa}，{sb}）",
+    "rooms {a} and {b} share the state directory {dir}":
+        "实训室 {a} 和 {b} 共用状态目录 {dir}",
+    "the hosts of room {room} are in no group of their own":
+        "实训室 {room} 的主机不在一个只属于它的组中",
+    "{inventory} has no room {name}: it holds {names}":
+        "{inventory} 中没有实训室 {name}：其中有 {names}",
+    "{inventory} holds {n} rooms ({names}): choose one with --room":
+        "{inventory} 中有 {n} 个实训室（{names}）：请用 --room 选择一个",
 }
 
 

@@ -208,7 +208,8 @@ def _pytest(room: Room, seats: list[Seat], workers, junit, on_progress) -> list[
             cmd += ["-p", "xdist.plugin", "-n", str(workers), "--dist", "loadgroup"]
         env = {**paths.vault_env(room.inventory), **os.environ,
                "ANSIBLE_CONFIG": str(paths.PROJECT / "ansible.cfg"),
-               "PYTHONPATH": str(paths.PROJECT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+               "PYTHONPATH": str(paths.PROJECT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+               "LABCTL_ROOM": room.name}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, env=env, cwd=paths.PROJECT)
         done: dict[str, int] = {}

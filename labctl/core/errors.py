@@ -42,6 +42,12 @@ class InventoryError(LabError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class NoRoomChosen(LabError):
+    """A campus inventory holds several rooms and the command acts on one (--room)."""
+
+    exit_code = 2
+
+
 class PreflightError(LabError):
     """This machine cannot do what was asked (not root, a tool missing, a clash)."""
 

@@ -19,12 +19,13 @@ import ipaddress
 import os
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
 from labctl.core import paths
-from labctl.core.errors import InventoryError, Problem
+from labctl.core.errors import InventoryError, NoRoomChosen, Problem
 from labctl.core.room import LINUX_FAMILIES, OS_FAMILIES, RESET_METHODS, Room, Seat
 from labctl.core.switch import as_int as _int
 from labctl.i18n import _
@@ -418,8 +419,27 @@ def render_vars(inventory: str | Path, hosts: list[str], names: list[str]) -> di
     return rendered
 
 
-def load_room(inventory: str | Path) -> Room:
-    """Load and validate an inventory; raise InventoryError listing every problem."""
+def load_room(inventory: str | Path, name: str | None = None) -> Room:
+    """Load and validate an inventory; raise InventoryError listing every problem. A
+    campus inventory (several rooms) needs the room's name."""
+    rooms = load_rooms(inventory)
+    if name is None and len(rooms) == 1:
+        return rooms[0]
+    for room in rooms:
+        if room.name == name:
+            return room
+    names = ", ".join(r.name for r in rooms)
+    if name is None:
+        raise NoRoomChosen(_("{inventory} holds {n} rooms ({names}): choose one with --room",
+                             inventory=inventory, n=len(rooms), names=names))
+    raise NoRoomChosen(_("{inventory} has no room {name}: it holds {names}",
+                         inventory=inventory, name=name, names=names))
+
+
+def load_rooms(inventory: str | Path, names: list[str] | None = None) -> list[Room]:
+    """Every room of an inventory (a campus inventory has one group per room: docs/
+    campus.md), or the named ones, each validated; InventoryError lists every problem of
+    every room. A host belongs to the room its lab_room_name names."""
     source = Path(inventory)
     if not source.exists():
         raise InventoryError([Problem(str(source), None, None, _("no such file or directory"),
@@ -431,7 +451,59 @@ def load_room(inventory: str | Path) -> Room:
     if not hosts:
         raise InventoryError(problems)
     problems += _demo_vault_problems(source, bool(hosts[0][2].get("lab_room_virtual", False)))
-    return _validate(source, hosts, problems)
+    by_room: dict[str, list] = {}
+    for host in hosts:
+        by_room.setdefault(str(host[2].get("lab_room_name", "")), []).append(host)
+    if len(by_room) == 1:
+        rooms = [_validate(source, hosts, problems)]
+    else:
+        rooms = _campus(source, by_room, problems)
+    if names:
+        unknown = sorted(set(names) - {r.name for r in rooms})
+        if unknown:
+            raise NoRoomChosen(_("{inventory} has no room {name}: it holds {names}",
+                                 inventory=inventory, name=", ".join(unknown),
+                                 names=", ".join(r.name for r in rooms)))
+        rooms = [r for r in rooms if r.name in names]
+    return rooms
+
+
+def _campus(source: Path, by_room: dict[str, list], problems: list[Problem]) -> list[Room]:
+    """The rooms of a campus inventory, each validated on its own hosts, then what rooms
+    must not share: a subnet, a state directory. Each room's hosts are a group of their own
+    (the room's group), which limits every Ansible run for the room."""
+    rooms, problems = [], list(problems)
+    groups = {name: set.intersection(*(set(g) for _h, g, _v in hosts))
+              for name, hosts in by_room.items()}
+    for name, hosts in by_room.items():
+        others = set().union(*(g for _h, g, _v in
+                               (h for n, hs in by_room.items() if n != name for h in hs)))
+        own = [g for g in hosts[0][1] if g in groups[name] - others]  # deepest first
+        try:
+            room = _validate(source, hosts)
+        except InventoryError as exc:
+            problems += exc.problems
+            continue
+        if not own:
+            problems.append(Problem(str(source), None, None, _(
+                "the hosts of room {room} are in no group of their own", room=name or "?"),
+                _("put each room's hosts in one group that holds no other room's "
+                  "(docs/campus.md)")))
+            continue
+        rooms.append(replace(room, group=own[0]))
+    for i, a in enumerate(rooms):
+        for b in rooms[i + 1:]:
+            if a.subnet.overlaps(b.subnet):
+                problems.append(Problem(str(source), None, "lab_room_subnet", _(
+                    "rooms {a} and {b} share addresses ({sa}, {sb})", a=a.name, b=b.name,
+                    sa=a.subnet, sb=b.subnet), _("give each room a subnet of its own")))
+            if a.state.dir == b.state.dir:
+                problems.append(Problem(str(source), None, "lab_state_dir", _(
+                    "rooms {a} and {b} share the state directory {dir}", a=a.name, b=b.name,
+                    dir=a.state.dir), _("give each room its own lab_state_dir, or none")))
+    if problems:
+        raise InventoryError(problems)
+    return rooms
 
 
 def _demo_vault_problems(source: Path, virtual: bool) -> list[Problem]:

@@ -227,8 +227,8 @@ def provision(room, playbook: str = "site.yml", limit: str | None = None, check:
         if on_event:
             on_event(e)
 
-    result = run_playbook(room.inventory, playbook, limit=limit, check=check, diff=diff,
-                          on_line=on_line, extra_args=extra_args, on_event=event,
+    result = run_playbook(room.inventory, playbook, limit=room_limit(room, limit), check=check,
+                          diff=diff, on_line=on_line, extra_args=extra_args, on_event=event,
                           state=room.state)
     if result.recapped and not result.interrupted:
         runs.put(key, done[0])
@@ -241,6 +241,14 @@ def provision(room, playbook: str = "site.yml", limit: str | None = None, check:
         outcome, detail = result.outcome(host)
         audit.record_event(room.name, action, host, outcome, detail)
     return result
+
+
+def room_limit(room, limit: str | None) -> str | None:
+    """An Ansible limit kept inside the room: in a campus inventory, the room's group
+    intersected with it (Ansible's `a,b,&group` is (a or b) and group)."""
+    if room.group is None:
+        return limit
+    return f"{limit},&{room.group}" if limit else room.group
 
 
 class _Runs:

@@ -58,6 +58,10 @@ class Room:
     virtual: bool
     seats: tuple[Seat, ...]
     vars: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # in a campus inventory (several rooms), the group that holds this room's hosts and no
+    # other's: every Ansible run for the room is limited to it; None when the inventory is
+    # the room's alone
+    group: str | None = None
 
     @property
     def state(self) -> paths.RoomState:
@@ -106,3 +110,28 @@ class Room:
                 raise NoSuchSeat(self.name, term, [s.name for s in self.seats])
             wanted |= hits
         return [s for s in self.seats if s.name in wanted]
+
+
+def split_limit(rooms: list[Room], pattern: str | None) -> dict[str, str | None]:
+    """A limit (or a list of seats) given over several rooms of a campus: for each room,
+    the comma-separated terms that match some of its seats, or None where none does. A term
+    that matches no room's seat raises NoSuchSeat, as it would in one room."""
+    if not pattern:
+        return {room.name: pattern for room in rooms}
+    terms = [t.strip() for t in pattern.split(",") if t.strip()]
+    kept: dict[str, list[str]] = {room.name: [] for room in rooms}
+    for term in terms:
+        hits = [room.name for room in rooms if _matches(room, term)]
+        if not hits:
+            raise NoSuchSeat(", ".join(room.name for room in rooms), term,
+                             [s.name for room in rooms for s in room.seats])
+        for name in hits:
+            kept[name].append(term)
+    return {name: ",".join(found) if found else None for name, found in kept.items()}
+
+
+def _matches(room: Room, term: str) -> bool:
+    try:
+        return bool(room.match(term))
+    except NoSuchSeat:
+        return False

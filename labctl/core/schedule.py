@@ -47,6 +47,8 @@ def render(room: Room, labctl: Path) -> dict[str, str]:
     """The files that schedule the room's resets: {'timer', 'service'} and {'cron'}."""
     timetable = _timetable(room)
     command = f"{shlex.quote(str(labctl))} reset --all -i {shlex.quote(str(room.inventory))}"
+    if room.group is not None:  # one room of a campus inventory (its name: ROOM_NAME_RE)
+        command += f" --room {room.name}"
     tz = str(room.vars.get("lab_common_timezone", "Asia/Shanghai"))
     calendars = "\n".join(f"OnCalendar={c} {tz}" for c in timetable.on_calendar())
     cron = "\n".join(f"{fields} root {command} >> {LOG} 2>&1" for fields in timetable.cron_lines())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import VlabError
-from labctl.core.playbook import PlaybookResult, run_playbook
+from labctl.core.playbook import PlaybookResult, room_limit, run_playbook
 from labctl.i18n import _
 from labctl.vlab import image as golden
 from labctl.vlab.room import VirtualRoom
@@ -68,10 +68,12 @@ def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
     _ready(vroom, room.seats)
     linux = [s for s in room.terminals if s.is_linux]
     progress("configuring the room switch (switch.yml)")
-    _check(run_playbook(inv, "switch.yml"), "switch.yml")
+    _check(run_playbook(inv, "switch.yml", state=room.state, limit=room_limit(room, None)),
+           "switch.yml")
     if room.servers:
         progress(f"provisioning the lab server{'s' if len(room.servers) > 1 else ''} (server.yml)")
-        _check(run_playbook(inv, "server.yml", limit="servers"), "server.yml")
+        _check(run_playbook(inv, "server.yml", state=room.state,
+                            limit=room_limit(room, "servers")), "server.yml")
     if linux:
         layer = LAYERS / f"terminal-{layer_key(vroom)}"
         if not layer.exists():
@@ -82,7 +84,8 @@ def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
                 vroom.set_layers(rep, [])
                 vroom.start_seat(rep)
                 vroom.wait_ready([rep], 120)
-            _check(run_playbook(inv, "terminals.yml", limit=rep.name), "terminals.yml")
+            _check(run_playbook(inv, "terminals.yml", state=room.state, limit=rep.name),
+                   "terminals.yml")
             vroom.stop_seat(rep)
             LAYERS.mkdir(parents=True, exist_ok=True)
             partial = layer.with_name(layer.name + ".partial")
@@ -106,4 +109,5 @@ def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
             raise VlabError(_("terminals did not come back after provisioning: {seats}",
                               seats=", ".join(down)))
     progress("running site.yml over the whole room")
-    return _check(run_playbook(inv, "site.yml"), "site.yml")
+    return _check(run_playbook(inv, "site.yml", state=room.state,
+                               limit=room_limit(room, None)), "site.yml")

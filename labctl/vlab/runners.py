@@ -158,7 +158,7 @@ class Runners:
             return
         with open(self.dir / "wol.log", "ab") as log:
             proc = subprocess.Popen([sys.executable, "-m", "labctl.vlab.wol",
-                                     str(self.room.inventory), str(self.dir)],
+                                     str(self.room.inventory), str(self.dir), self.room.name],
                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, cwd=paths.PROJECT)
         (self.dir / "wol.pid").write_text(f"{proc.pid}\n")

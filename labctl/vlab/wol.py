@@ -1,6 +1,6 @@
 """The virtual room's Wake-on-LAN: boots the stopped seat a magic packet names.
 
-`vlab up` starts it beside the room (python -m labctl.vlab.wol INVENTORY); it listens
+`vlab up` starts it beside the room (python -m labctl.vlab.wol INVENTORY DIR ROOM); it listens
 on the room's broadcast address, UDP port 9, like the NICs of a real room's terminals,
 so a wake from labctl, the console or any WoL tool is exercised end to end.
 """
@@ -15,8 +15,8 @@ from labctl.core.power import WOL_PORT, parse_magic
 from labctl.vlab.room import VirtualRoom
 
 
-def serve(inventory: str) -> None:
-    room = load_room(inventory)
+def serve(inventory: str, name: str | None = None) -> None:
+    room = load_room(inventory, name)
     vroom = VirtualRoom(room)
     by_mac = {s.mac: s for s in room.seats}
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -39,4 +39,4 @@ def serve(inventory: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], sys.argv[3] if len(sys.argv) > 3 else None)

@@ -2,7 +2,8 @@
 
     pytest tests/compliance --hosts='ansible://all' --ansible-inventory=inventory/demo
 
-(`labctl check` runs exactly this, in parallel, and records the results.) Each control
+(`labctl check` runs exactly this, in parallel, and records the results.) In a campus
+inventory (several rooms), LABCTL_ROOM names the room (`labctl check --room` sets it). Each control
 is one test marked with its id (`@pytest.mark.control("LAB-MYSQL-01")`), listed in
 docs/compliance.md. A module's `GROUP` says which hosts its controls apply to; other
 hosts are deselected, not skipped. Connections are testinfra's SSH backend with
@@ -49,7 +50,7 @@ def pytest_configure(config):
     # the room's own admin key and known_hosts (its lab_state_dir), as the playbooks take
     # them from playbooks/group_vars/all.yml; the known_hosts is the room's whatever the
     # caller's environment says
-    state = load_room(_inventory(config)).state
+    state = load_room(_inventory(config), _room_name()).state
     os.environ["ANSIBLE_SSH_COMMON_ARGS"] = state.ssh_args()
     if getattr(config.option, "ssh_identity_file", None) is None and state.admin_key.exists():
         config.option.ssh_identity_file = str(state.admin_key)
@@ -57,6 +58,11 @@ def pytest_configure(config):
 
 def _inventory(config) -> Path:
     return Path(config.option.ansible_inventory or paths.DEFAULT_INVENTORY)
+
+
+def _room_name() -> str | None:
+    """In a campus inventory, the room checked: LABCTL_ROOM (labctl check sets it)."""
+    return os.environ.get("LABCTL_ROOM") or None
 
 
 def _host_name(item) -> str | None:
@@ -67,7 +73,7 @@ def _host_name(item) -> str | None:
 def pytest_collection_modifyitems(session, config, items):
     """Keep each control for the hosts its module is about (GROUP: terminals, servers and
     linux are Linux hosts; windows is the Windows terminals)."""
-    room = load_room(_inventory(config))
+    room = load_room(_inventory(config), _room_name())
     keep, drop = [], []
     for item in items:
         name, group = _host_name(item), getattr(item.module, "GROUP", None)
@@ -124,7 +130,7 @@ def _reachable(request):
 
 @pytest.fixture(scope="session")
 def room(pytestconfig):
-    return load_room(_inventory(pytestconfig))
+    return load_room(_inventory(pytestconfig), _room_name())
 
 
 @pytest.fixture(scope="session")

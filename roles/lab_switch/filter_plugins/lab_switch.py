@@ -13,8 +13,10 @@ except ImportError:  # said where the plan is needed: one clear error, not a mis
 HOST_VARS = ("lab_switch_port", "lab_vlan", "lab_switch_trunk", "lab_seat")
 
 
-def lab_switch_plan(model, hostvars, groups) -> dict:
-    """The switch's port plan from the model and every server's and terminal's variables."""
+def lab_switch_plan(model, hostvars, groups, room=None) -> dict:
+    """The switch's port plan from the model and the variables of every server and terminal
+    of its room (`room`: the switch's lab_room_name; a campus inventory's groups hold every
+    room's hosts)."""
     if switch is None:
         raise AnsibleFilterError(
             "the lab_switch role plans the ports with labctl's own planner (labctl.core.switch), "
@@ -24,6 +26,8 @@ def lab_switch_plan(model, hostvars, groups) -> dict:
     hosts = []
     for name in list(groups.get("servers", [])) + list(groups.get("terminals", [])):
         hv = hostvars[name]
+        if room is not None and hv.get("lab_room_name") != room:
+            continue
         hosts.append((name, list(hv["group_names"]),
                       {k: hv[k] for k in HOST_VARS if k in hv}))
     plan, issues = switch.plan(model, hosts)
