@@ -138,7 +138,7 @@ def cmd_check(args) -> int:
                           "results": [{"seat": r.seat, "control": r.control, "test": r.test,
                                        "outcome": r.outcome, "seconds": round(r.seconds, 2),
                                        "message": r.message} for r in report.results],
-                          "browsers": report.browser_matrix()}, indent=2, ensure_ascii=False))
+                          "browsers": report.browser_matrix()}, ensure_ascii=False))
         return 0 if report.ok else 1
     for seat, results in report.by_seat().items():
         bad = [r for r in results if r.outcome not in ("passed", "skipped")]
@@ -238,7 +238,7 @@ def cmd_reset(args) -> int:
                           "results": [{"seat": r.seat, "method": r.method, "outcome": r.outcome,
                                        "seconds": round(r.seconds, 1), "reason": r.reason,
                                        "advice": r.advice, "sessions": r.sessions}
-                                      for r in results]}, ensure_ascii=False, indent=1))
+                                      for r in results]}, ensure_ascii=False))
         return 0 if all(r.outcome in ("ok", "skipped") for r in results) else 1
     counts = {k: sum(r.outcome == k for r in results) for k in ("ok", "failed", "refused")}
     print(_("room {room}: ", room=room.name)

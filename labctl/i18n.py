@@ -614,6 +614,27 @@ ZH_CN = {
         "{inventory} 中没有实训室 {name}：其中有 {names}",
     "{inventory} holds {n} rooms ({names}): choose one with --room":
         "{inventory} 中有 {n} 个实训室（{names}）：请用 --room 选择一个",
+    # the desktop's values (lab_desktop)
+    "write a UTF-8 locale such as zh_CN.UTF-8 or en_US.UTF-8":
+        "写一个 UTF-8 区域设置，如 zh_CN.UTF-8 或 en_US.UTF-8",
+    "a UTF-8 locale":
+        "UTF-8 区域设置",
+    "an X server (X, or an absolute path)":
+        "X 服务器（X，或一个绝对路径）",
+    "write X, or the path of an X server such as /usr/bin/Xorg":
+        "写 X，或 X 服务器的路径，如 /usr/bin/Xorg",
+    "an input method engine's name":
+        "输入法引擎的名称",
+    "use fcitx5's names, e.g. keyboard-us or pinyin":
+        "使用 fcitx5 的名称，如 keyboard-us 或 pinyin",
+    "a launcher's file name":
+        "启动器的文件名",
+    "use 1-41 lower-case letters, digits or '-', starting with a letter":
+        "使用 1-41 个小写字母、数字或 '-'，以字母开头",
+    "one line of a launcher ({key})":
+        "启动器的一行（{key}）",
+    "write each launcher's values on one line":
+        "启动器的每个值都写在一行内",
 }
 
 

@@ -55,6 +55,13 @@ WINDOWS_TZ_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ().+-]{0,63}$")
 PROXY_RE = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?)?$")
 NTP_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 INSTALL_DISK_RE = re.compile(r"^/dev/[a-z0-9/]{1,40}$")
+# the desktop (lab_desktop): what reaches /etc/locale.gen, a sourced shell file, PAM's
+# environment, fcitx5's profile and the .desktop launchers
+LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(_[A-Z]{2})?\.UTF-8$")
+ENGINE_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+XSERVER_RE = re.compile(r"^(X|/[A-Za-z0-9/_.-]+)$")
+LAUNCHER_FILE_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+ONE_LINE_RE = re.compile(r"^[^\n\r]{1,200}$")
 CONSOLE_RE = re.compile(r"^((tty[0-9]{1,2})|(ttyS[0-9](,[0-9]{4,6}([noe][5-8])?)?))?$")
 PLAIN_DIR_RE = re.compile(r"^(?!.*/\.\.)(/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,40}){2,8}$")
 # overlayroot's setting: sourced as shell in the initramfs (roles/lab_reset/vars/main.yml)
@@ -74,7 +81,8 @@ CHECKED = ("lab_common_timezone", "lab_windows_common_timezone", "lab_common_adm
            "ansible_user", "lab_reset_students", "lab_coursedata_students",
            "lab_windows_reset_students", "lab_reset_databases", "lab_mysql_student_databases",
            "lab_mysql_course_databases", "lab_common_apt_proxy", "lab_common_ntp_servers",
-           "lab_reset_skel_files")
+           "lab_reset_skel_files", "lab_desktop_language", "lab_desktop_locales",
+           "lab_desktop_im_engines", "lab_desktop_launchers", "lab_desktop_xserver")
 
 
 def normalise_mac(value: str) -> str:
@@ -823,6 +831,7 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
     values.booleans()
     values.plain(_install_and_path_rules())
     values.skel_files()
+    values.desktop()
     values.projectors()
     return values.out
 
@@ -964,6 +973,35 @@ class _Values:
                 self.out.append(("lab_reset_skel_files",
                                  _("{value} is not a path inside a home", value=repr(path)),
                                  _("give a relative path without '..', e.g. Desktop/readme.txt")))
+
+    def desktop(self) -> None:
+        """lab_desktop's language, locales, input methods, X server and launchers."""
+        fix_locale = _("write a UTF-8 locale such as zh_CN.UTF-8 or en_US.UTF-8")
+        self.plain((("lab_desktop_language", LOCALE_RE, _("a UTF-8 locale"), fix_locale),
+                    ("lab_desktop_xserver", XSERVER_RE, _("an X server (X, or an absolute path)"),
+                     _("write X, or the path of an X server such as /usr/bin/Xorg"))))
+        for var, pattern, what, fix in (
+                ("lab_desktop_locales", LOCALE_RE, _("a UTF-8 locale"), fix_locale),
+                ("lab_desktop_im_engines", ENGINE_RE, _("an input method engine's name"),
+                 _("use fcitx5's names, e.g. keyboard-us or pinyin"))):
+            value = self.hv.get(var)
+            if value is None:
+                continue
+            if not isinstance(value, (list, tuple)):
+                self.out.append((var, _("{value} is not a list", value=repr(value)),
+                                 _("write {var} as a list", var=var)))
+                continue
+            for item in value:
+                self.check(var, item, pattern, what, fix)
+        for item in self.hv.get("lab_desktop_launchers") or []:
+            item = item if isinstance(item, dict) else {}
+            self.check("lab_desktop_launchers", item.get("file"), LAUNCHER_FILE_RE,
+                       _("a launcher's file name"), _("use 1-41 lower-case letters, digits or "
+                                                      "'-', starting with a letter"))
+            for key in ("name", "name_en", "exec", "icon"):
+                self.check("lab_desktop_launchers", item.get(key), ONE_LINE_RE,
+                           _("one line of a launcher ({key})", key=key),
+                           _("write each launcher's values on one line"))
 
     def projectors(self) -> None:
         from labctl.core.projector import problems as projector_problems

@@ -49,6 +49,16 @@ DRIFT = [
               "sudo systemctl restart chrony", "LAB-SRV-05"),
     ("itsrv", "sudo sed -i 's/^bind-address.*/bind-address = 0.0.0.0/' "
               "/etc/mysql/mariadb.conf.d/90-lab.cnf && sudo systemctl restart mariadb", "LAB-SRV-07"),
+    # the students' desktop (lab_desktop)
+    ("it01", "sudo systemctl disable --now --quiet lightdm", "LAB-DESK-01"),
+    ("it02", "sudo rm /etc/X11/Xsession.d/90lab-language", "LAB-DESK-02"),
+    ("it03", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q fcitx5-chinese-addons",
+     "LAB-DESK-03"),
+    ("it04", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q libreoffice-calc",
+     "LAB-DESK-04"),
+    ("it01", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q python3-pandas",
+     "LAB-DESK-05"),
+    ("it02", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q mono-mcs", "LAB-DESK-06"),
 ]
 
 
@@ -59,7 +69,7 @@ def test_every_linux_control_but_the_admins_sudo_has_a_drift_that_breaks_it():
     from pathlib import Path
     suite = Path(__file__).parents[1] / "compliance"
     linux = set()
-    for name in ("test_common.py", "test_terminal.py", "test_server.py"):
+    for name in ("test_common.py", "test_terminal.py", "test_desktop.py", "test_server.py"):
         linux |= set(re.findall(r'mark\.control\("(LAB-[A-Z-]+-\d+)"\)', (suite / name).read_text()))
     broken = {control for _, _, control in DRIFT}
     assert len(broken) == len(DRIFT), "each drift breaks a control of its own"

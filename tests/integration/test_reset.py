@@ -29,6 +29,14 @@ echo '* * * * * touch /tmp/cron-ran' | crontab -
 echo 'touch /tmp/at-ran' | at now + 2 hours 2>/dev/null
 setsid nohup sleep 1000 >/dev/null 2>&1 < /dev/null &
 HOME=$HOME timeout 60 firefox-esr --headless --screenshot $HOME/shot.png http://10.78.0.10/test/ >/dev/null 2>&1
+# the desktop's own state: settings, the input method's words, recent files, notebooks, launchers
+mkdir -p .config/xfce4/xfconf/xfce-perchannel-xml .local/share/fcitx5/pinyin \
+         .config/libreoffice/4/user .jupyter
+echo '<channel name="xfce4-desktop" version="1.0"/>' > .config/xfce4/xfconf/xfce-perchannel-xml/xfce4-desktop.xml
+echo '作业 zuoye' > .local/share/fcitx5/pinyin/user.dict
+echo '<item>作业.xlsx</item>' > .config/libreoffice/4/user/registrymodifications.xcu
+echo '{}' > .jupyter/jupyter_notebook_config.json; echo '{"cells": []}' > work/分析.ipynb
+rm Desktop/lab-calc.desktop; echo mine > Desktop/mine.txt
 """
 PLANT_DB = ("sudo mysql -e 'DROP TABLE student_shop.after_sales; CREATE DATABASE student_extra; "
             "CREATE TABLE student_practice.t (x INT); "
@@ -59,6 +67,11 @@ def assert_clean(connector, seat):
                 "-a ! -e /home/student/.mozilla -a ! -e /home/student/.config/chromium",
         "bashrc": "sudo cmp /home/student/.bashrc /etc/skel/.bashrc",
         "room file": "sudo test -f /home/student/实训室说明.txt",
+        "desktop state": "sudo test ! -e /home/student/.config/xfce4 "
+                         "-a ! -e /home/student/.local/share/fcitx5 "
+                         "-a ! -e /home/student/.config/libreoffice -a ! -e /home/student/.jupyter",
+        "launchers": "sudo test -f /home/student/Desktop/lab-calc.desktop "
+                     "-a ! -e /home/student/Desktop/mine.txt",
         "tmp": "test ! -e /tmp/student-marker -a ! -e /var/tmp/stu",
         "processes": "! pgrep -u student",
         "crontab": "! sudo crontab -l -u student",
@@ -152,6 +165,31 @@ def test_a_logged_in_student_stops_the_reset_without_force(provisioned, connecto
         assert not ssh(connector, seat, "who | grep -w student").ok, "the session was ended"
     finally:
         client.close()
+
+
+def test_a_student_logged_in_at_the_login_screen_stops_the_reset_without_force(
+        provisioned, connector, capsys):
+    """A graphical login through LightDM (here its autologin, as a student's typed password
+    would) is a logged-in student: the reset refuses without --force, and --force ends the
+    session and resets the seat."""
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it02")
+    autologin = "/etc/lightdm/lightdm.conf.d/99-test-autologin.conf"
+    assert ssh(connector, seat, f"printf '[Seat:*]\\nautologin-user=student\\n"
+                                f"autologin-user-timeout=0\\n' | sudo tee {autologin} && "
+                                "sudo systemctl restart lightdm").ok
+    try:
+        assert wait_for(lambda: ssh(connector, seat, "who | grep -w student | grep -q ':0'").ok,
+                        60), "LightDM did not log the student in"
+        assert ssh(connector, seat, "pgrep -u student -x xfce4-session").ok
+        assert main(["reset", "-i", str(INVENTORY), "--seats", "it02"]) == 1
+        out = capsys.readouterr().out
+        assert "! it02" in out and "a student is logged in" in out, out
+    finally:
+        assert ssh(connector, seat, f"sudo rm -f {autologin} && sudo systemctl restart lightdm").ok
+    assert main(["reset", "-i", str(INVENTORY), "--seats", "it02", "--force"]) == 0
+    assert "✔ it02" in capsys.readouterr().out
+    assert not ssh(connector, seat, "pgrep -u student").ok, "the graphical session was ended"
 
 
 def test_a_seat_dying_mid_reset_fails_alone_and_a_second_reset_completes_it(provisioned, connector):

