@@ -209,3 +209,21 @@ def test_overlayroot_is_thawed_only_when_the_flag_says_so(flag, setting):
     rendered = _render(conf["__lab_reset_overlayroot_conf"], lab_reset_frozen=flag,
                        lab_reset_overlayroot="tmpfs:recurse=0")
     assert f'overlayroot="{setting}"' in rendered
+
+
+def test_windows_terminals_get_the_courses_tools_the_linux_desktop_has():
+    """Statically (no Windows here): lab_windows_software installs a spreadsheet, Python for
+    the notebooks, an editor and a SQL client from the lab feed, as lab_desktop does on
+    Linux, and the notebook's Python packages from the lab server's PyPI mirror."""
+    defaults = yaml.safe_load((ROOT / "roles/lab_windows_software/defaults/main.yml").read_text())
+    linux = yaml.safe_load((ROOT / "roles/lab_desktop/defaults/main.yml").read_text())
+    courses = {p["name"] for p in defaults["lab_windows_software_courses"]}
+    assert {"libreoffice-fresh", "python311", "notepadplusplus", "mysql.workbench"} <= courses
+    assert "libreoffice-calc" in linux["lab_desktop_tool_packages"]
+    linux_python = {p.removeprefix("python3-") for p in linux["lab_desktop_tool_packages"]
+                    if p.startswith("python3-")}
+    assert {"pandas", "matplotlib", "openpyxl", "pymysql"} <= linux_python
+    assert {"pandas", "matplotlib", "openpyxl", "pymysql", "notebook", "nbconvert"} <= \
+        set(defaults["lab_windows_software_pip_packages"])
+    tasks = (ROOT / "roles/lab_windows_software/tasks/main.yml").read_text()
+    assert "+ lab_windows_software_courses }}" in tasks and "lab_windows_software_pip_index]" in tasks
