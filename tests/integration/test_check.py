@@ -32,14 +32,14 @@ DRIFT = [
     # dead-seat test's)
     ("it01", "sudo usermod -p drifted labadmin", "LAB-SSH-01"),
     ("it01", "sudo rm /etc/ansible/facts.d/lab_browsers.fact", "LAB-WEB-04"),
-    ("it02", "sudo mysql -e \"SET PASSWORD FOR 'student'@'localhost' = PASSWORD('drifted-pw')\"",
-     "LAB-MYSQL-03"),
+    # the student given another database (their password stays: the desktop's controls use it)
+    ("it02", "sudo mysql -e \"GRANT SELECT ON mysql.user TO 'student'@'localhost'\"", "LAB-MYSQL-03"),
     ("it02", "sudo rm /etc/systemd/timesyncd.conf.d/lab.conf", "LAB-TIME-02"),
     ("it03", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q chromium", "LAB-WEB-01"),
     ("it03", "sudo rm /usr/local/sbin/lab-reset", "LAB-RESET-01"),
     ("it04", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q webkit2gtk-driver",
      "LAB-WEB-03"),
-    ("it04", "sudo mysql -e 'DROP DATABASE student_shop'", "LAB-RESET-02"),
+    ("it04", "sudo mysql -e 'DROP DATABASE shop_template'", "LAB-RESET-02"),
     ("itsrv", "sudo systemctl disable --now --quiet dnsmasq", "LAB-SRV-01"),
     ("itsrv", "sudo sed -i 's/^Port:.*/Port: 3143/' /etc/apt-cacher-ng/acng.conf && "
               "sudo systemctl restart apt-cacher-ng", "LAB-SRV-02"),
@@ -52,7 +52,7 @@ DRIFT = [
     # the students' desktop (lab_desktop)
     ("it01", "sudo systemctl disable --now --quiet lightdm", "LAB-DESK-01"),
     ("it02", "sudo rm /etc/X11/Xsession.d/90lab-language", "LAB-DESK-02"),
-    ("it03", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q fcitx5-chinese-addons",
+    ("it03", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q fcitx5-pinyin",
      "LAB-DESK-03"),
     ("it04", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q libreoffice-calc",
      "LAB-DESK-04"),
