@@ -297,6 +297,13 @@ def init(cfg, check):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
                 path.chmod(mode)
+    # a directory of the golden home (Desktop, .config) is private, as the home is, and as
+    # the top-up below makes it in a student's home: the verification compares the two
+    for sub in sorted(d for d in skel.rglob("*") if d.is_dir()) if skel.is_dir() else []:
+        if sub.stat().st_mode & 0o777 != 0o700:
+            changed.append(str(sub))
+            if not check:
+                sub.chmod(0o700)
     for user in cfg["students"]:
         entry = pwd.getpwnam(user)
         made = as_student(entry, top_up, entry.pw_dir, wanted, check)
@@ -349,7 +356,7 @@ def top_up(home, wanted, check):
                 except FileNotFoundError:
                     if check:
                         raise
-                    os.mkdir(part, 0o755, dir_fd=fd)
+                    os.mkdir(part, 0o700, dir_fd=fd)  # private, as the golden home's
                 sub = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
                 os.close(fd)
                 fd = sub
