@@ -111,7 +111,8 @@ def notebook(tmp: str) -> dict:
     """A notebook that reads the student's database with pandas, run headless by nbconvert."""
     import nbformat
     cells = [nbformat.v4.new_code_cell(
-        "import os, pandas as pd, pymysql\n"
+        "import os, warnings, pandas as pd, pymysql\n"
+        "warnings.simplefilter('ignore')  # pandas' advice to use SQLAlchemy, on stderr\n"
         f"conn = pymysql.connect(unix_socket={SOCKET!r}, user=os.environ['USER'], "
         "password=os.environ['LAB_DB_PASSWORD'], database=os.environ['USER'] + '_shop')\n"
         "orders = pd.read_sql(\"SELECT status, pay_amount FROM orders\", conn)\n"
@@ -124,7 +125,8 @@ def notebook(tmp: str) -> dict:
                           env={**os.environ, "HOME": tmp, "JUPYTER_RUNTIME_DIR": tmp})
     try:
         done = nbformat.read(f"{tmp}/done.ipynb", as_version=4)
-        text = "".join(o.get("text", "") for o in done.cells[0].outputs).split()
+        text = "".join(o.get("text", "") for o in done.cells[0].outputs
+                       if o.get("name") == "stdout").split()[-2:]
     except (OSError, IndexError):
         return {"error": f"nbconvert did not run the notebook: {proc.stderr[-300:]}"}
     return {"tool": [int(text[0]), text[1]], "sql": by_sql()}
