@@ -26,7 +26,9 @@ def _inventory_arg(p: argparse.ArgumentParser) -> None:
 
 def _room(args):
     from labctl.core.inventory import load_room
-    room = load_room(args.inventory, getattr(args, "room", None))
+    # a campus's room is validated once, by _each_room, not again by each command
+    room = getattr(args, "loaded_room", None) or load_room(args.inventory,
+                                                            getattr(args, "room", None))
     if getattr(args, "terminals_n", None):
         from labctl.vlab.generate import generated_room
         room = generated_room(room, args.terminals_n)
@@ -628,7 +630,7 @@ def _each_room(args) -> int:
     from labctl.core.room import split_limit
     rooms = load_rooms(args.inventory, args.room.split(",") if args.room else None)
     if len(rooms) == 1:
-        args.room = rooms[0].name
+        args.room, args.loaded_room = rooms[0].name, rooms[0]
         return args.func(args)
     # check's --limit and --seats may name seats of several rooms: each room gets its own
     # (provision's --limit is Ansible's pattern, kept inside each room by Ansible itself)
@@ -643,7 +645,8 @@ def _each_room(args) -> int:
         if not getattr(args, "json", False) and getattr(args, "format", "table") == "table":
             print(_("== room {room} ==", room=room.name), flush=True)  # not in JSON, CSV
         try:
-            code = args.func(argparse.Namespace(**{**vars(args), **mine, "room": room.name}))
+            code = args.func(argparse.Namespace(**{**vars(args), **mine, "room": room.name,
+                                                   "loaded_room": room}))
         except LabError as exc:
             print(f"labctl: {room.name}: {exc}", file=sys.stderr)
             code = exc.exit_code

@@ -481,12 +481,11 @@ def _campus(source: Path, by_room: dict[str, list], problems: list[Problem]) -> 
     must not share: a subnet, a state directory. Each room's hosts are a group of their own
     (the room's group), which limits every Ansible run for the room."""
     rooms, problems = [], list(problems)
-    groups = {name: set.intersection(*(set(g) for _h, g, _v in hosts))
-              for name, hosts in by_room.items()}
+    every = {name: [set(g) for _h, g, _v in hosts] for name, hosts in by_room.items()}
     for name, hosts in by_room.items():
-        others = set().union(*(g for _h, g, _v in
-                               (h for n, hs in by_room.items() if n != name for h in hs)))
-        own = [g for g in hosts[0][1] if g in groups[name] - others]  # deepest first
+        others = set().union(*(g for n, gs in every.items() if n != name for g in gs))
+        shared = set.intersection(*every[name]) - others  # on all of its hosts, no other's
+        own = [g for g in hosts[0][1] if g in shared]  # deepest first
         try:
             room = _validate(source, hosts)
         except InventoryError as exc:
@@ -827,7 +826,7 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
     values.plain(_account_rules())
     values.students()
     values.databases()
-    values.lists()
+    values.lists(_name_list_rules())
     values.booleans()
     values.plain(_install_and_path_rules())
     values.skel_files()
@@ -843,6 +842,17 @@ def _account_rules():
             *((var, ADMIN_RE, _("an account name"),
                _("use 1-32 lower-case letters, digits, '_' or '-', starting with a letter"))
               for var in ("ansible_user", "lab_common_admin_user")))
+
+
+def _name_list_rules():
+    """(variable, pattern, what each item must be, fix) for lists of names: the MySQL
+    databases and the NTP servers."""
+    return (("lab_mysql_student_databases", DATABASE_RE, _("a student database name"),
+             _("use 1-15 lower-case letters, digits or '_', starting with a letter")),
+            ("lab_mysql_course_databases", COURSE_DB_RE, _("a course database name"),
+             _("use 1-48 lower-case letters, digits or '_', starting with a letter")),
+            ("lab_common_ntp_servers", NTP_RE, _("an NTP server's name or address"),
+             _("give a host name or an IPv4 address")))
 
 
 def _install_and_path_rules():
@@ -940,15 +950,9 @@ class _Values:
                            _("a template database"),
                            _("use 1-48 lower-case letters, digits or '_', starting with a letter"))
 
-    def lists(self) -> None:
-        """Lists of names: the MySQL databases and the NTP servers."""
-        for var, pattern, what, fix in (
-                ("lab_mysql_student_databases", DATABASE_RE, _("a student database name"),
-                 _("use 1-15 lower-case letters, digits or '_', starting with a letter")),
-                ("lab_mysql_course_databases", COURSE_DB_RE, _("a course database name"),
-                 _("use 1-48 lower-case letters, digits or '_', starting with a letter")),
-                ("lab_common_ntp_servers", NTP_RE, _("an NTP server's name or address"),
-                 _("give a host name or an IPv4 address"))):
+    def lists(self, rules) -> None:
+        """Lists whose every item must match its pattern (rules as plain's)."""
+        for var, pattern, what, fix in rules:
             value = self.hv.get(var)
             if value is None:
                 continue
@@ -980,19 +984,9 @@ class _Values:
         self.plain((("lab_desktop_language", LOCALE_RE, _("a UTF-8 locale"), fix_locale),
                     ("lab_desktop_xserver", XSERVER_RE, _("an X server (X, or an absolute path)"),
                      _("write X, or the path of an X server such as /usr/bin/Xorg"))))
-        for var, pattern, what, fix in (
-                ("lab_desktop_locales", LOCALE_RE, _("a UTF-8 locale"), fix_locale),
-                ("lab_desktop_im_engines", ENGINE_RE, _("an input method engine's name"),
-                 _("use fcitx5's names, e.g. keyboard-us or pinyin"))):
-            value = self.hv.get(var)
-            if value is None:
-                continue
-            if not isinstance(value, (list, tuple)):
-                self.out.append((var, _("{value} is not a list", value=repr(value)),
-                                 _("write {var} as a list", var=var)))
-                continue
-            for item in value:
-                self.check(var, item, pattern, what, fix)
+        self.lists((("lab_desktop_locales", LOCALE_RE, _("a UTF-8 locale"), fix_locale),
+                    ("lab_desktop_im_engines", ENGINE_RE, _("an input method engine's name"),
+                     _("use fcitx5's names, e.g. keyboard-us or pinyin"))))
         for item in self.hv.get("lab_desktop_launchers") or []:
             item = item if isinstance(item, dict) else {}
             self.check("lab_desktop_launchers", item.get("file"), LAUNCHER_FILE_RE,
