@@ -953,14 +953,7 @@ class _Values:
     def lists(self, rules) -> None:
         """Lists whose every item must match its pattern (rules as plain's)."""
         for var, pattern, what, fix in rules:
-            value = self.hv.get(var)
-            if value is None:
-                continue
-            if not isinstance(value, (list, tuple)):
-                self.out.append((var, _("{value} is not a list", value=repr(value)),
-                                 _("write {var} as a list", var=var)))
-                continue
-            for item in value:
+            for item in self.items(var):
                 self.check(var, item, pattern, what, fix)
 
     def booleans(self) -> None:
@@ -969,8 +962,20 @@ class _Values:
                 self.out.append((var, _("{value} is not true or false", value=repr(self.hv[var])),
                                  _("write {var}: true (or false), without quotes", var=var)))
 
+    def items(self, var) -> list:
+        """The items of a list variable; one problem, and none, when it is not a list."""
+        value = self.hv.get(var)
+        if value is None:
+            return []
+        if not isinstance(value, (list, tuple)):
+            self.out.append((var, _("{value} is not a list", value=repr(value)),
+                             _("write {var} as a list", var=var)))
+            return []
+        return list(value)
+
     def skel_files(self) -> None:
-        for item in self.hv.get("lab_reset_skel_files") or []:
+        files = self.hv.get("lab_reset_skel_files")  # none, [] or '' say: no file
+        for item in self.items("lab_reset_skel_files") if files else []:
             path = item.get("path") if isinstance(item, dict) else None
             if not (isinstance(path, str) and SKEL_PATH_RE.match(path)
                     and not any(part in ("", ".", "..") for part in path.split("/"))):
@@ -987,7 +992,8 @@ class _Values:
         self.lists((("lab_desktop_locales", LOCALE_RE, _("a UTF-8 locale"), fix_locale),
                     ("lab_desktop_im_engines", ENGINE_RE, _("an input method engine's name"),
                      _("use fcitx5's names, e.g. keyboard-us or pinyin"))))
-        for item in self.hv.get("lab_desktop_launchers") or []:
+        launchers = self.hv.get("lab_desktop_launchers")  # none, [] or '' say: no launcher
+        for item in self.items("lab_desktop_launchers") if launchers else []:
             item = item if isinstance(item, dict) else {}
             self.check("lab_desktop_launchers", item.get("file"), LAUNCHER_FILE_RE,
                        _("a launcher's file name"), _("use 1-41 lower-case letters, digits or "

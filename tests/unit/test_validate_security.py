@@ -123,6 +123,10 @@ BAD = {
     "input method engine with a second profile line": (
         {"lab_desktop_im_engines": ["pinyin\n[Groups/1]"]}, "lab_desktop_im_engines",
         "is not an input method engine's name"),
+    "launchers that are not a list": ({"lab_desktop_launchers": 42}, "lab_desktop_launchers",
+                                      "42 is not a list"),
+    "golden-home files that are not a list": ({"lab_reset_skel_files": 7}, "lab_reset_skel_files",
+                                              "7 is not a list"),
     "launcher with a second Exec line": (
         {"lab_desktop_launchers": [{"file": "lab-calc", "name": "表格", "name_en": "Calc",
                                     "exec": "libreoffice --calc\nExec=sh /tmp/x", "icon": "x"}]},
