@@ -62,7 +62,7 @@ def test_the_default_session_starts_with_the_input_method(connector, seat, hv):
 
 
 @pytest.mark.control("LAB-DESK-04")
-def test_the_spreadsheet_opens_the_students_data(connector, seat, hv):
+def test_the_spreadsheet_opens_the_courses_workbook(connector, seat, hv):
     got = as_student(connector, seat, hv, "spreadsheet")
     assert not got.get("error") and got["tool"] == got["sql"] and got["sql"][0] > 0, got
 

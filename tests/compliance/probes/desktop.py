@@ -22,6 +22,8 @@ import time
 SOCKET = "/run/mysqld/mysqld.sock"
 # the question every tool answers: how many orders were paid, and for how much in all
 SQL = "SELECT COUNT(*), COALESCE(SUM(pay_amount), 0) FROM orders WHERE status = 'paid'"
+# the course's xlsx export on a terminal (roles/lab_coursedata/vars/main.yml)
+WORKBOOK = "/usr/local/share/lab-coursedata/shop.xlsx"
 
 
 def student() -> str:
@@ -85,26 +87,31 @@ kill "$session" 2>/dev/null
             "rc": proc.returncode}
 
 
-def spreadsheet(tmp: str) -> dict:
-    """The paid orders exported as xlsx (as the course's export writes them), opened by
-    LibreOffice Calc headless and saved as CSV: its rows and total against SQL."""
-    import openpyxl
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["order_id", "pay_amount"])
-    with connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT order_id, pay_amount FROM orders WHERE status = 'paid'")
-        for order_id, amount in cur.fetchall():
-            sheet.append([order_id, float(amount)])
-    book.save(f"{tmp}/orders.xlsx")
+def spreadsheet(tmp: str, workbook: str = WORKBOOK) -> dict:
+    """The course's workbook on the seat (lab_coursedata ships `labctl coursedata export`'s
+    xlsx there, and the desktop's spreadsheet launcher opens it), opened by LibreOffice
+    Calc headless, its orders sheet saved as CSV: the paid orders' count and total against
+    SQL on the student's own database, a copy of the same data."""
+    import csv
+    import re
+    import zipfile
+    with zipfile.ZipFile(workbook) as book:  # the sheets in their order, without loading them
+        names = re.findall(r'<sheet [^>]*name="([^"]+)"', book.read("xl/workbook.xml").decode())
+    if "orders" not in names:
+        return {"error": f"{workbook} has no orders sheet: {names}"}
+    options = f"44,34,76,1,,0,false,true,false,false,false,{names.index('orders') + 1}"
     proc = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                           "--convert-to", "csv", "--outdir", tmp, f"{tmp}/orders.xlsx"],
-                          capture_output=True, text=True, timeout=120)
+                           "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}",
+                           "--outdir", tmp, workbook],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    stem = os.path.splitext(os.path.basename(workbook))[0]
     try:
-        rows = [line.split(",") for line in open(f"{tmp}/orders.csv").read().splitlines()[1:]]
-    except OSError:
-        return {"error": f"LibreOffice wrote no CSV: {proc.stderr[-300:]}"}
-    return {"tool": [len(rows), f"{sum(float(r[1]) for r in rows):.2f}"], "sql": by_sql()}
+        with open(f"{tmp}/{stem}-orders.csv", encoding="utf-8", newline="") as f:
+            paid = [r for r in csv.DictReader(f) if r["status"] == "paid"]
+    except (OSError, KeyError):
+        return {"error": f"LibreOffice wrote no orders CSV: {proc.stderr[-300:]}"}
+    return {"tool": [len(paid), f"{sum(float(r['pay_amount']) for r in paid):.2f}"],
+            "sql": by_sql()}
 
 
 def notebook(tmp: str) -> dict:
