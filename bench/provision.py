@@ -34,6 +34,7 @@ from labctl.core.playbook import run_playbook
 
 STOCK_CFG = f"""[defaults]
 roles_path = {paths.PROJECT / 'roles'}
+filter_plugins = {paths.PROJECT / 'plugins' / 'filter'}
 host_key_checking = True
 vault_password_file = {paths.PROJECT / 'inventory/demo.vault-pass'}
 force_handlers = True

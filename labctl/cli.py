@@ -289,6 +289,44 @@ def cmd_power(args) -> int:
     return 0 if ok else 1
 
 
+def cmd_screens(args) -> int:
+    """The students' screens through Veyon (core.veyon): lock, unlock, message, shot; the
+    room's Veyon key and Veyon Master's configuration (keygen, export)."""
+    from labctl.core import veyon
+    if args.action == "keygen":  # no room needed: a key for the technician's vault
+        print(_("# add to the room's vault (ansible-vault edit …/vault.yml):"))
+        lines = ["vault_lab_veyon_private_key: |"] + [
+            f"  {line}" for line in veyon.make_key().strip().splitlines()]
+        print("\n".join(lines))
+        return 0
+    room = _room(args)
+    if args.action == "export":
+        text = json.dumps(veyon.master_config(room), indent=2, ensure_ascii=False) + "\n"
+        if args.out:
+            Path(args.out).write_text(text)
+            print(_("Veyon Master's configuration for room {room} written to {path}: import it "
+                    "with `veyon-cli config import {path}`", room=room.name, path=args.out))
+        else:
+            print(text, end="")
+        return 0
+    seats = _chosen(room, args)
+    if args.action == "shot":
+        results = [veyon.screenshot(room, s, timeout=args.timeout) for s in seats]
+    else:
+        results = veyon.act(room, seats, args.action, args.text, timeout=args.timeout)
+    ok = all(r.outcome in ("ok", "skipped") for r in results)
+    if args.json:
+        print(json.dumps({"room": room.name, "action": args.action, "ok": ok,
+                          "results": [{"seat": r.seat, "outcome": r.outcome, "reason": r.reason,
+                                       "seconds": round(r.seconds, 1), "path": r.path}
+                                      for r in results]}, ensure_ascii=False))
+        return 0 if ok else 1
+    for r in results:
+        mark = {"ok": "✔", "skipped": "-"}.get(r.outcome, "✘")
+        print(f"{mark} {r.seat:10} {_(r.outcome):8} {r.seconds:5.1f} s  {r.path or r.reason}")
+    return 0 if ok else 1
+
+
 def cmd_projector(args) -> int:
     """The room's projectors (core.projector): status, or an action on each of them."""
     from labctl.core import projector
@@ -836,6 +874,17 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--yes", action="store_true", help=_("do not ask first"))
         p.add_argument("--json", action="store_true", help=_("print the results as JSON (docs/cli.md)"))
         p.set_defaults(func=cmd_power)
+
+    p = sub.add_parser("screens", help=_("the students' screens through Veyon: lock, unlock, "
+                                         "message, shot; keygen, export"))
+    p.add_argument("action", choices=["lock", "unlock", "message", "shot", "keygen", "export"])
+    p.add_argument("text", nargs="?", help=_("message: the text the students see"))
+    _inventory_arg(p)
+    seat_choice(p)
+    p.add_argument("--out", help=_("export: the file to write (default: standard output)"))
+    p.add_argument("--timeout", type=float, default=20.0, help=_("seconds a seat may take"))
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON (docs/cli.md)"))
+    p.set_defaults(func=cmd_screens)
 
     p = sub.add_parser("projector", help=_("the room's projectors (PJLink): status, on, off, input"))
     p.add_argument("action", choices=["status", "on", "off", "input", "mute", "unmute"])

@@ -635,6 +635,72 @@ ZH_CN = {
         "启动器的一行（{key}）",
     "write each launcher's values on one line":
         "启动器的每个值都写在一行内",
+    "# add to the room's vault (ansible-vault edit …/vault.yml):":
+        "# 加入本教室的 vault（ansible-vault edit …/vault.yml）：",
+    "A message to {target} (Enter sends, Escape cancels):":
+        "发给 {target} 的消息（回车发送，Esc 取消）：",
+    "Lock":
+        "锁屏",
+    "Lock room":
+        "全室锁屏",
+    "Lock the screens of {target}?":
+        "锁定 {target} 的屏幕？",
+    "Message":
+        "消息",
+    "Screenshot":
+        "截屏",
+    "Unlock":
+        "解锁",
+    "Unlock room":
+        "全室解锁",
+    "Unlock the screens of {target}?":
+        "解锁 {target} 的屏幕？",
+    "Veyon Master's configuration for room {room} written to {path}: import it with `veyon-cli config import {path}`":
+        "教室 {room} 的 Veyon Master 配置已写入 {path}：用 `veyon-cli config import {path}` 导入",
+    "Veyon answered but wrote no screenshot":
+        "Veyon 有应答，但没有写出截图",
+    "Veyon did not finish within {seconds:.0f} s":
+        "Veyon 未在 {seconds:.0f} 秒内完成",
+    "Veyon does not answer on {address}:{port}: is the seat on, and veyon-service running with a student's session (site.yml --tags lab_veyon)?":
+        "{address}:{port} 上的 Veyon 没有应答：该机位是否开机、veyon-service 是否在学生会话中运行（site.yml --tags lab_veyon）？",
+    "Veyon refused the connection: the seat does not accept the room's key (re-run site.yml --tags lab_veyon on it)":
+        "Veyon 拒绝了连接：该机位不接受本教室的密钥（对它重新运行 site.yml --tags lab_veyon）",
+    "a message needs a text of 1 to {n} characters":
+        "消息须为 1 到 {n} 个字符",
+    "export: the file to write (default: standard output)":
+        "export：写入的文件（默认：标准输出）",
+    "give the admin host's and the teacher PC's addresses":
+        "请填写管理主机和教师机的地址",
+    "message: the text the students see":
+        "message：学生看到的文字",
+    "no Veyon on this seat (lab_veyon_enabled is false, or it is a server)":
+        "该机位没有 Veyon（lab_veyon_enabled 为 false，或它是服务器）",
+    "no screen action {action}: use one of {actions}":
+        "没有屏幕操作 {action}：请用 {actions} 之一",
+    "room {room} has no Veyon key: set vault_lab_veyon_private_key in the room's vault (docs/classroom.md says how to make one)":
+        "教室 {room} 没有 Veyon 密钥：请在本教室的 vault 中设置 vault_lab_veyon_private_key（生成方法见 docs/classroom.md）",
+    "seconds a seat may take":
+        "每个机位最多等待的秒数",
+    "the students' screens through Veyon: lock, unlock, message, shot; keygen, export":
+        "通过 Veyon 管理学生屏幕：锁屏、解锁、消息、截屏；生成密钥、导出配置",
+    "veyon-cli exited with {rc}":
+        "veyon-cli 退出码 {rc}",
+    "veyon-cli is not installed on the admin host: install Debian's veyon-master (apt-get install veyon-master libqca-qt5-2-plugins)":
+        "管理主机上没有安装 veyon-cli：请安装 Debian 的 veyon-master（apt-get install veyon-master libqca-qt5-2-plugins）",
+    "write a list of IPv4 addresses: [10.20.0.1, 10.20.0.2]":
+        "请写成 IPv4 地址列表：[10.20.0.1, 10.20.0.2]",
+    "lock":
+        "锁屏",
+    "unlock":
+        "解锁",
+    "message":
+        "消息",
+    "screens":
+        "屏幕",
+    "k: lock the selection's screens (K: the room)   u: unlock (U: the room)":
+        "k：锁定所选机位的屏幕（K：全室）   u：解锁（U：全室）",
+    "m: send the selection (or the room) a message   v: a screenshot of the seat":
+        "m：给所选机位（或全室）发消息   v：该机位截屏",
 }
 
 

@@ -82,7 +82,8 @@ CHECKED = ("lab_common_timezone", "lab_windows_common_timezone", "lab_common_adm
            "lab_windows_reset_students", "lab_reset_databases", "lab_mysql_student_databases",
            "lab_mysql_course_databases", "lab_common_apt_proxy", "lab_common_ntp_servers",
            "lab_reset_skel_files", "lab_desktop_language", "lab_desktop_locales",
-           "lab_desktop_im_engines", "lab_desktop_launchers", "lab_desktop_xserver")
+           "lab_desktop_im_engines", "lab_desktop_launchers", "lab_desktop_xserver",
+           "lab_veyon_masters")
 
 
 def normalise_mac(value: str) -> str:
@@ -832,6 +833,7 @@ def value_problems(hv: dict) -> list[tuple[str, str, str]]:
     values.skel_files()
     values.desktop()
     values.projectors()
+    values.veyon()
     return values.out
 
 
@@ -1007,3 +1009,8 @@ class _Values:
         from labctl.core.projector import problems as projector_problems
         self.out += [("lab_projectors", message, fix)
                      for message, fix in projector_problems(self.hv.get("lab_projectors"))]
+
+    def veyon(self) -> None:
+        from labctl.core.veyon import problems as veyon_problems
+        self.out += [("lab_veyon_masters", message, fix)
+                     for message, fix in veyon_problems(self.hv.get("lab_veyon_masters"))]

@@ -25,12 +25,12 @@ from labctl.core.health import Health
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector
 from labctl.i18n import _
-from labctl.tui.screens import ConfirmScreen, HelpScreen, LogScreen
+from labctl.tui.screens import ConfirmScreen, HelpScreen, LogScreen, TextScreen
 from labctl.tui.widgets import DetailPane, RoomMap, SeatTile, detail_record
 
 HISTORY = 30
 ACTIONS = {"run_reset": "reset", "run_power": "power", "run_check": "check",
-           "run_provision": "provisioning", "run_projector": "projector"}
+           "run_provision": "provisioning", "run_projector": "projector", "run_screens": "screens"}
 PROJECTOR_EVERY = 5  # sweeps between two readings of the projectors' state  # a worker's name -> what the teacher calls it
 
 
@@ -82,6 +82,12 @@ class LabConsole(App):
         Binding("c", "check", _("Check")),
         Binding("p", "provision", _("Provision")),
         Binding("o", "projector", _("Projector")),
+        Binding("k", "screens('lock', 'selection')", _("Lock")),
+        Binding("K", "screens('lock', 'room')", _("Lock room"), show=False),
+        Binding("u", "screens('unlock', 'selection')", _("Unlock")),
+        Binding("U", "screens('unlock', 'room')", _("Unlock room"), show=False),
+        Binding("m", "message", _("Message")),
+        Binding("v", "screenshot", _("Screenshot"), show=False),
         Binding("space", "toggle_select", _("Select")),
         Binding("l", "log", _("Log")),
         Binding("question_mark", "help", _("Help")),
@@ -432,6 +438,46 @@ class LabConsole(App):
             self.news([], "", _("{seat}: {outcome} {detail}", seat=r.name, outcome=_(r.outcome),
                                detail=r.reason))
         self.post_message(ProjectorsSeen(projector.status(self.room, timeout=2.0)))
+
+    def action_screens(self, action: str, scope: str) -> None:
+        """Lock or unlock the students' screens through Veyon, after the teacher says yes."""
+        seats = [s for s in self.targets(scope) if s.is_terminal]
+        if not seats:
+            return
+        target = self.describe(seats, scope, self.room)
+        question = (_("Lock the screens of {target}?", target=target) if action == "lock"
+                    else _("Unlock the screens of {target}?", target=target))
+        self.push_screen(ConfirmScreen(question),
+                         lambda yes: yes and self.run_screens(seats, action, None))
+
+    def action_message(self) -> None:
+        scope = "selection" if self.selected else "room"
+        seats = [s for s in self.targets(scope) if s.is_terminal]
+        target = self.describe(seats, scope, self.room)
+        self.push_screen(TextScreen(_("A message to {target} (Enter sends, Escape cancels):",
+                                      target=target)),
+                         lambda text: text and self.run_screens(seats, "message", text))
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_screens(self, seats: list[Seat], action: str, text: str | None) -> None:
+        from labctl.core import veyon
+        self.news(seats, "screens")
+        veyon.act(self.room, seats, action, text, on_result=lambda r: self.news(
+            [r.seat], "", _("{seat}: {outcome} {detail}", seat=r.seat, outcome=_(r.outcome),
+                            detail=f"{_(action)} {r.reason}")))
+
+    def action_screenshot(self) -> None:
+        seat = self.room.seat(self.cursor)
+        if seat.is_terminal:
+            self.run_screenshot(seat)
+
+    @work(thread=True, group="action", exit_on_error=False)
+    def run_screenshot(self, seat: Seat) -> None:
+        from labctl.core import veyon
+        self.news([seat], "screens")
+        r = veyon.screenshot(self.room, seat)
+        self.news([seat], "", _("{seat}: {outcome} {detail}", seat=seat.name, outcome=_(r.outcome),
+                                detail=r.path or r.reason))
 
     def action_log(self) -> None:
         self.push_screen(LogScreen(self.room.name))

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from rich.text import Text
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from labctl.core import audit
 from labctl.i18n import _
@@ -36,6 +36,27 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
+class TextScreen(ModalScreen[str | None]):
+    """Ask for one line of text (a message to the students): Enter sends, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", _("No"))]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self):
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question")
+            yield Input(id="text", max_length=500)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", _("close"))]
     LINES = ("arrows or mouse: move / select a seat", "space: add the seat to the selection",
@@ -44,6 +65,8 @@ class HelpScreen(ModalScreen[None]):
              "b: reboot   s: shut down (students warned first)   w: wake (Wake-on-LAN)",
              "c: run the compliance check   p: run the provisioning playbook",
              "o: switch the projector on or off",
+             "k: lock the selection's screens (K: the room)   u: unlock (U: the room)",
+             "m: send the selection (or the room) a message   v: a screenshot of the seat",
              "l: audit log   ?: this help   q: quit")
 
     def compose(self):
