@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -102,6 +103,7 @@ class DetailPane(Vertical):
         yield Static("", id="detail-head")
         yield Sparkline([], id="detail-sparkline")
         yield Static("", id="detail-body")
+        yield Static("", id="detail-screen")
 
     def show(self, view: SeatView | None, record: tuple | None = None) -> None:
         """The seat's view, and its audit record (detail_record) once read: until then the
@@ -138,6 +140,15 @@ class DetailPane(Vertical):
             f"{_('last failures')}:\n  "
             + ("\n  ".join(escape(f) for f in failures) if failures else _("none")))
 
+    def show_screen(self, seat: str, result) -> None:
+        """The seat's latest screenshot through Veyon (core.veyon.ScreenResult): drawn in
+        half-block characters, with the PNG's path; or why there is none."""
+        screen = self.query_one("#detail-screen", Static)
+        if result.path:
+            screen.update(Text.assemble(thumbnail(result.path), (f"\n{seat}: {result.path}", "dim")))
+        else:
+            screen.update(Text(f"{seat}: {_('Screenshot')} — {result.reason}"))
+
     @staticmethod
     def _services(h) -> str:
         return "  ".join(f"{k} {'✔' if v == 'active' else '✘ ' + v}"
@@ -152,3 +163,22 @@ def detail_record(room: Room, seat: str) -> tuple:
 
 
 __all__ = ["SeatTile", "EmptySeat", "RoomMap", "DetailPane", "Widget", "detail_record"]
+
+
+def thumbnail(path: str, width: int = 48) -> Text:
+    """A PNG as text: each character cell two pixels, the upper half's colour in front of
+    the lower half's (▀), so any colour terminal shows the picture."""
+    from PIL import Image
+    from rich.color import Color
+    from rich.style import Style
+    with Image.open(path) as image:
+        height = max(2, round(image.height * width / max(image.width, 1) / 4) * 2)
+        pixels = image.convert("RGB").resize((width, height)).load()
+    text = Text()
+    for y in range(0, height, 2):
+        for x in range(width):
+            text.append("▀", Style(color=Color.from_rgb(*pixels[x, y]),
+                                   bgcolor=Color.from_rgb(*pixels[x, y + 1])))
+        text.append("\n")
+    return text
+
