@@ -310,10 +310,7 @@ def cmd_screens(args) -> int:
             print(text, end="")
         return 0
     seats = _chosen(room, args)
-    if args.action == "shot":
-        results = [veyon.screenshot(room, s, timeout=args.timeout) for s in seats]
-    else:
-        results = veyon.act(room, seats, args.action, args.text, timeout=args.timeout)
+    results = veyon.act(room, seats, args.action, args.text, timeout=args.timeout)
     ok = all(r.outcome in ("ok", "skipped") for r in results)
     if args.json:
         print(json.dumps({"room": room.name, "action": args.action, "ok": ok,

@@ -657,10 +657,6 @@ ZH_CN = {
         "解锁 {target} 的屏幕？",
     "Veyon Master's configuration for room {room} written to {path}: import it with `veyon-cli config import {path}`":
         "教室 {room} 的 Veyon Master 配置已写入 {path}：用 `veyon-cli config import {path}` 导入",
-    "Veyon answered but wrote no screenshot":
-        "Veyon 有应答，但没有写出截图",
-    "Veyon did not finish within {seconds:.0f} s":
-        "Veyon 未在 {seconds:.0f} 秒内完成",
     "Veyon does not answer on {address}:{port}: is the seat on, and veyon-service running with a student's session (site.yml --tags lab_veyon)?":
         "{address}:{port} 上的 Veyon 没有应答：该机位是否开机、veyon-service 是否在学生会话中运行（site.yml --tags lab_veyon）？",
     "Veyon refused the connection: the seat does not accept the room's key (re-run site.yml --tags lab_veyon on it)":
@@ -683,8 +679,6 @@ ZH_CN = {
         "每个机位最多等待的秒数",
     "the students' screens through Veyon: lock, unlock, message, shot; keygen, export":
         "通过 Veyon 管理学生屏幕：锁屏、解锁、消息、截屏；生成密钥、导出配置",
-    "veyon-cli exited with {rc}":
-        "veyon-cli 退出码 {rc}",
     "veyon-cli is not installed on the admin host: install Debian's veyon-master (apt-get install veyon-master libqca-qt5-2-plugins)":
         "管理主机上没有安装 veyon-cli：请安装 Debian 的 veyon-master（apt-get install veyon-master libqca-qt5-2-plugins）",
     "write a list of IPv4 addresses: [10.20.0.1, 10.20.0.2]":
@@ -701,6 +695,16 @@ ZH_CN = {
         "k：锁定所选机位的屏幕（K：全室）   u：解锁（U：全室）",
     "m: send the selection (or the room) a message   v: a screenshot of the seat":
         "m：给所选机位（或全室）发消息   v：该机位截屏",
+    "Veyon could not connect: {why}":
+        "Veyon 无法连接：{why}",
+    "Veyon could not do it: {why}":
+        "Veyon 未能执行：{why}",
+    "Veyon gave no picture of the screen within {seconds:.0f} s":
+        "Veyon 未在 {seconds:.0f} 秒内给出屏幕画面",
+    "Veyon took it, but the seat's screen did not change ({share:.1%} of it): the students do not see it (docs/classroom.md: Veyon's windows on Debian 12)":
+        "Veyon 已接受，但该机位的屏幕没有变化（变化 {share:.1%}）：学生看不到（见 docs/classroom.md：Debian 12 上 Veyon 的窗口）",
+    "Veyon's WebAPI did not start on the admin host (port {port})":
+        "管理主机上的 Veyon WebAPI 未能启动（端口 {port}）",
 }
 
 

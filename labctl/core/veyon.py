@@ -4,16 +4,18 @@ screenshot, on a seat, a selection, a row or the room.
 labctl does not rebuild Veyon. The lab_veyon role sets up Veyon's service on every
 terminal from the inventory (the room's public key, the room as Veyon's network-object
 directory, connections only from the room's teacher and admin hosts); here the admin host
-drives it with Veyon's own command line (`veyon-cli feature start|stop HOST FEATURE`),
-authenticated with the room's private key, which exists only in the room's vault and, once
-labctl has used it, in the admin host's Veyon key directory (root's, 0600).
+drives it through Veyon's own WebAPI (`veyon-cli webapi runserver`, started for the action
+and stopped after it), each seat's connection authenticated with the room's private key,
+which is read from the room's vault for the request and never written anywhere.
 
 Every action is per seat: a seat that has no Veyon, refuses the room's key or does not
-answer in time is that seat's result, with the reason; every result goes to the audit log.
+answer in time is that seat's result, with the reason. A lock or a message counts only once
+Veyon's own picture of the screen shows it. Every result goes to the audit log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import json
@@ -25,18 +27,22 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from labctl.core.errors import LabError
 from labctl.core.room import Room, Seat
 from labctl.i18n import _
 
 PORT = 11100                       # Veyon Server on each seat
-KEY_DIR = Path("/etc/veyon/keys/private")
-# action -> (veyon-cli's operation, Veyon's feature)
-ACTIONS = {"lock": ("start", "ScreenLock"), "unlock": ("stop", "ScreenLock"),
-           "message": ("start", "TextMessage")}
+WEBAPI_PORT = 11080                # Veyon's WebAPI, on the admin host while a screenshot is taken
+KEYFILE_METHOD = "0c69b301-81b4-42d6-8fae-128cdd113314"   # Veyon's key-file authentication
+ACTIONS = ("lock", "unlock", "message", "shot")
+# action -> (Veyon's feature, started or stopped)
+SCREEN_LOCK, TEXT_MESSAGE = "ccb535a2-1d24-4cc1-a709-8b47d2b2ac79", "e75ae9c8-ac17-4d00-8f0d-019348346208"
+FEATURES = {"lock": (SCREEN_LOCK, True), "unlock": (SCREEN_LOCK, False), "message": (TEXT_MESSAGE, True)}
 MESSAGE_MAX = 500
+# the share of the screen an action must change, seen in Veyon's pictures before and after:
+# the lock screen covers it; a message's window is at least a small dialog
+SHOWN = {"lock": 0.5, "message": 0.005}
 _UID_NS = uuid.UUID("6f2c8a36-4c9e-5e43-9d0c-1a7d5b0f3e21")
 
 
@@ -155,38 +161,6 @@ def _veyon_cli() -> str:
     return found
 
 
-def _env(room: Room) -> dict:
-    return {**os.environ, "VEYON_AUTH_KEY_NAME": key_name(room.name), "QT_QPA_PLATFORM": "offscreen",
-            "HOME": str(room.state.dir / "veyon")}
-
-
-def prepare_master(room: Room) -> None:
-    """The admin host's side: the room's private key in Veyon's key directory (root's,
-    0600, written only when it differs) and key-file authentication in Veyon's system
-    configuration, which veyon-cli reads."""
-    cli = _veyon_cli()
-    private = _private_key(str(room.inventory), room.seats[0].name)
-    if not private:
-        raise LabError(_("room {room} has no Veyon key: set vault_lab_veyon_private_key in the "
-                         "room's vault (docs/classroom.md says how to make one)", room=room.name))
-    path = KEY_DIR / key_name(room.name) / "key"
-    if not path.exists() or path.read_text() != private:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path.parent.parent, 0o700)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(private)
-        os.replace(tmp, path)
-    (room.state.dir / "veyon").mkdir(parents=True, exist_ok=True, mode=0o700)
-    got = subprocess.run([cli, "config", "get", "Authentication/Method"], env=_env(room),
-                         capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-    if got.stdout.strip() != "1":
-        subprocess.run([cli, "config", "set", "Authentication/Method", "1"], env=_env(room),
-                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
-                       check=True)
-
-
 def _listening(seat: Seat, timeout: float) -> bool:
     try:
         with socket.create_connection((str(seat.ip), PORT), timeout=timeout):
@@ -195,78 +169,217 @@ def _listening(seat: Seat, timeout: float) -> bool:
         return False
 
 
-def _one(room: Room, seat: Seat, operation: str, feature: str, argument: str | None,
-         timeout: float) -> ScreenResult:
-    start = time.monotonic()
-
-    def done(outcome, reason=""):
-        return ScreenResult(seat.name, outcome, reason, time.monotonic() - start)
+def _unusable(seat: Seat, timeout: float) -> ScreenResult | None:
+    """Why Veyon cannot be asked on this seat (a result), or None."""
     if not enabled(seat):
-        return done("skipped", _("no Veyon on this seat (lab_veyon_enabled is false, or it is "
-                                 "a server)"))
+        return ScreenResult(seat.name, "skipped", _("no Veyon on this seat (lab_veyon_enabled "
+                                                    "is false, or it is a server)"))
     if not _listening(seat, min(timeout, 3.0)):
-        return done("failed", _("Veyon does not answer on {address}:{port}: is the seat on, and "
-                                "veyon-service running with a student's session (site.yml "
-                                "--tags lab_veyon)?", address=seat.ip, port=PORT))
-    argv = [_veyon_cli(), "feature", operation, str(seat.ip), feature] + ([argument] if argument else [])
+        return ScreenResult(seat.name, "failed", _(
+            "Veyon does not answer on {address}:{port}: is the seat on, and veyon-service "
+            "running with a student's session (site.yml --tags lab_veyon)?",
+            address=seat.ip, port=PORT))
+    return None
+
+
+class _WebApi:
+    """Veyon's WebAPI on the admin host (`veyon-cli webapi runserver`, for as long as an
+    action needs it): each seat's connection is authenticated with the room's private key,
+    sent with the request from the vault (it is never written to the admin host's disk), and
+    nothing can be asked of it without that key. The server is stopped when done."""
+
+    def __init__(self, room: Room, timeout: float):
+        self.room, self.timeout, self.proc = room, timeout, None
+        self.key = _private_key(str(room.inventory), room.seats[0].name)
+        if not self.key:
+            raise LabError(_("room {room} has no Veyon key: set vault_lab_veyon_private_key in "
+                             "the room's vault (docs/classroom.md says how to make one)",
+                             room=room.name))
+
+    def __enter__(self):
+        if not self._up():  # another labctl's server answers otherwise: the key is per request
+            home = self.room.state.dir / "veyon"
+            home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.proc = subprocess.Popen(
+                [_veyon_cli(), "webapi", "runserver"], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(home)})
+            deadline = time.monotonic() + 10
+            while not self._up():
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.__exit__()
+                    raise LabError(_("Veyon's WebAPI did not start on the admin host (port "
+                                     "{port})", port=WEBAPI_PORT))
+                time.sleep(0.1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    @staticmethod
+    def _up() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", WEBAPI_PORT), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def _call(self, method: str, path: str, body=None, uid: str | None = None):
+        import urllib.error
+        import urllib.request
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{WEBAPI_PORT}/api/v1/{path}", method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", **({"Connection-Uid": uid} if uid else {})})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                return answer.status, answer.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except OSError as exc:  # the server did not answer in time
+            return 0, str(exc).encode()
+
+    @contextlib.contextmanager
+    def connected(self, seat: Seat):
+        """A connection to the seat's Veyon Server, authenticated with the room's key."""
+        status, body = self._call("POST", f"authentication/{seat.ip}", {
+            "method": KEYFILE_METHOD,
+            "credentials": {"keyname": key_name(self.room.name), "keydata": self.key}})
+        if status != 200:
+            raise LabError(_("Veyon refused the connection: the seat does not accept the "
+                             "room's key (re-run site.yml --tags lab_veyon on it)")
+                           if b"uthentication" in body else
+                           _("Veyon could not connect: {why}", why=body.decode(errors="replace")[:200]))
+        uid = json.loads(body)["connection-uid"]
+        try:
+            yield uid
+        finally:
+            self._call("DELETE", f"authentication/{seat.ip}", uid=uid)
+
+    def frame(self, uid: str) -> bytes:
+        """The screen as PNG, once it has settled (LabError when Veyon gives none in time)."""
+        deadline = time.monotonic() + self.timeout
+        blank_until = time.monotonic() + min(5.0, self.timeout / 2)  # a blank screen is one too
+        last = None
+        while True:
+            status, body = self._call("GET", "framebuffer?format=png", uid=uid)
+            # a connection's first pictures are blank, then partly drawn, until the screen has
+            # arrived: a picture counts once the next one is the same
+            if status == 200:
+                if last is not None and not _blank(body) and changed(last, body) == 0:
+                    return body
+                if time.monotonic() > blank_until and last is not None:
+                    return body
+                last = body
+            if time.monotonic() > deadline:
+                raise LabError(_("Veyon gave no picture of the screen within {seconds:.0f} s",
+                                 seconds=self.timeout))
+            time.sleep(0.2)
+
+    def feature(self, uid: str, feature: str, active: bool, arguments: dict | None) -> None:
+        status, body = self._call("PUT", f"feature/{feature}",
+                                  {"active": active, "arguments": arguments or {}}, uid=uid)
+        if status != 200:
+            raise LabError(_("Veyon could not do it: {why}", why=body.decode(errors="replace")[:200]))
+
+
+def _keep(room: Room, seat: Seat, png: bytes) -> str:
+    shots = room.state.dir / "veyon" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = shots / f"{seat.name}-{time.strftime('%Y%m%d-%H%M%S')}.png"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(png)
+    return str(path)
+
+
+def _blank(png: bytes) -> bool:
+    import io
+
+    from PIL import Image
+    return len(Image.open(io.BytesIO(png)).convert("RGB").resize((64, 40)).getcolors(2) or [1, 2]) == 1
+
+
+def changed(before: bytes, after: bytes) -> float:
+    """The share of the screen that differs between two PNGs (compared on a 64x40 grid)."""
+    import io
+
+    from PIL import Image, ImageChops
+    a, b = (Image.open(io.BytesIO(p)).convert("L").resize((64, 40)) for p in (before, after))
+    return sum(1 for v in ImageChops.difference(a, b).getdata() if v > 24) / (64 * 40)
+
+
+def _on_seat(api: _WebApi, room: Room, seat: Seat, action: str, arguments: dict | None) -> ScreenResult:
+    """One action on one seat through its own Veyon connection. A screenshot is kept; a lock
+    or a message is proved by Veyon's pictures of the screen before and after, which must
+    differ by SHOWN[action]: what Veyon takes but the screen does not show is a failure, said
+    as such (the teacher must not believe a screen locked that is not)."""
+    start = time.monotonic()
+    result = _unusable(seat, api.timeout)
+    if result:
+        return result
     try:
-        proc = subprocess.run(argv, env=_env(room), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return done("failed", _("Veyon did not finish within {seconds:.0f} s", seconds=timeout))
-    said = (proc.stdout + proc.stderr)
-    if proc.returncode == 0 and "[ERROR]" not in said:
-        return done("ok")
-    if "Could not establish a connection" in said:
-        return done("failed", _("Veyon refused the connection: the seat does not accept the "
-                                "room's key (re-run site.yml --tags lab_veyon on it)"))
-    return done("failed", said.strip().splitlines()[-1][:300] if said.strip() else
-                _("veyon-cli exited with {rc}", rc=proc.returncode))
-
-
-def screenshot(room: Room, seat: Seat, timeout: float = 20.0) -> ScreenResult:
-    """A screenshot of a student's screen through Veyon (its Screenshot feature), kept in the
-    room's state directory (veyon/.veyon/Screenshots, root's only); the result's path names
-    the PNG. Recorded in the audit log."""
-    from labctl.core import audit
-    if enabled(seat):
-        prepare_master(room)
-    shots = room.state.dir / "veyon" / ".veyon" / "Screenshots"
-    before = set(shots.glob("*.png")) if shots.is_dir() else set()
-    result = _one(room, seat, "start", "Screenshot", None, timeout)
-    if result.outcome == "ok":
-        made = sorted(set(shots.glob(f"*_{seat.ip}_*.png")) - before, key=lambda p: p.stat().st_mtime)
-        if made and made[-1].stat().st_size > 0:
-            result.path = str(made[-1])
-        else:
-            result.outcome, result.reason = "failed", _("Veyon answered but wrote no screenshot")
-    audit.record_event(room.name, "screens shot", seat.name, result.outcome,
-                       result.path or result.reason)
-    return result
+        with api.connected(seat) as uid:
+            if action == "shot":
+                return ScreenResult(seat.name, "ok", path=_keep(room, seat, api.frame(uid)),
+                                    seconds=time.monotonic() - start)
+            before = api.frame(uid) if action in SHOWN else None
+            feature, active = FEATURES[action]
+            api.feature(uid, feature, active, arguments)
+            share = 0.0
+            deadline = time.monotonic() + min(api.timeout, 8.0)
+            while before is not None and time.monotonic() < deadline:
+                time.sleep(0.5)
+                share = changed(before, api.frame(uid))
+                if share >= SHOWN[action]:
+                    break
+            if before is not None and share < SHOWN[action]:
+                return ScreenResult(seat.name, "failed", _(
+                    "Veyon took it, but the seat's screen did not change ({share:.1%} of it): the "
+                    "students do not see it (docs/classroom.md: Veyon's windows on Debian 12)",
+                    share=share), time.monotonic() - start)
+            return ScreenResult(seat.name, "ok", seconds=time.monotonic() - start)
+    except LabError as exc:
+        return ScreenResult(seat.name, "failed", str(exc), time.monotonic() - start)
 
 
 def act(room: Room, seats: list[Seat], action: str, text: str | None = None,
         timeout: float = 20.0, on_result=None) -> list[ScreenResult]:
-    """lock, unlock or message (TEXT) on each seat at once: a result per seat, each in the
-    audit log."""
+    """lock, unlock, message (TEXT) or shot on each seat at once: a result per seat, each
+    in the audit log (a screenshot's path in its detail)."""
     from labctl.core import audit
     if action not in ACTIONS:
         raise LabError(_("no screen action {action}: use one of {actions}", action=repr(action),
                          actions=", ".join(ACTIONS)))
-    argument = None
+    arguments = None
     if action == "message":
         if not text or not text.strip() or len(text) > MESSAGE_MAX:
             raise LabError(_("a message needs a text of 1 to {n} characters", n=MESSAGE_MAX))
-        argument = json.dumps({"text": text, "icon": 1}, ensure_ascii=False)
-    if any(enabled(s) for s in seats):
-        prepare_master(room)
-    operation, feature = ACTIONS[action]
+        arguments = {"text": text, "icon": 1}
     results: list[ScreenResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(seats)))) as pool:
-        for r in pool.map(lambda s: _one(room, s, operation, feature, argument, timeout), seats):
-            audit.record_event(room.name, f"screens {action}", r.seat, r.outcome,
-                               r.reason if r.outcome != "ok" else (text or "")[:80])
-            results.append(r)
-            if on_result:
-                on_result(r)
+    with contextlib.ExitStack() as stack:
+        api = stack.enter_context(_WebApi(room, timeout)) if any(enabled(s) for s in seats) else None
+
+        def one(seat: Seat) -> ScreenResult:
+            if api is None:
+                return _unusable(seat, timeout)
+            return _on_seat(api, room, seat, action, arguments)
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(seats)))) as pool:
+            for r in pool.map(one, seats):
+                audit.record_event(room.name, f"screens {action}", r.seat, r.outcome,
+                                   r.reason if r.outcome != "ok" else (r.path or text or "")[:200])
+                results.append(r)
+                if on_result:
+                    on_result(r)
     return results
+
+
+def screenshot(room: Room, seat: Seat, timeout: float = 20.0) -> ScreenResult:
+    """A picture of a student's screen through Veyon, kept in the room's state directory
+    (veyon/screenshots, root's only); the result's path names the PNG."""
+    return act(room, [seat], "shot", timeout=timeout)[0]

@@ -94,7 +94,7 @@ def test_a_room_without_veyon_says_so_per_seat_and_runs_nothing(monkeypatch):
     room = load_room(DEMO)
     seats = [dataclasses.replace(s, vars={**s.vars, "lab_veyon_enabled": False})
              for s in room.terminals[:2]] + [room.servers[0]]
-    monkeypatch.setattr(veyon, "prepare_master", lambda room: pytest.fail("prepared a master"))
+    monkeypatch.setattr(veyon, "_WebApi", lambda *a: pytest.fail("started Veyon's WebAPI"))
     monkeypatch.setattr(audit, "record_event", lambda *a, **k: None)
     results = veyon.act(room, seats, "lock")
     assert [r.outcome for r in results] == ["skipped"] * 3
