@@ -8,13 +8,13 @@ and otherwise fails with the reason (Debian 12's Veyon 4.7.5 does not draw its w
 here); a seat that holds another key is refused and says so; every action is in the audit
 log; the console's keys do the same, and its detail pane draws the screenshot."""
 
-import contextlib
 import io
 import os
 import stat
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from labctl.cli import main
@@ -27,10 +27,14 @@ from .conftest import INVENTORY, ssh, wait_for
 AUTOLOGIN = "/etc/lightdm/lightdm.conf.d/99-test-autologin.conf"
 
 
-@contextlib.contextmanager
-def student_desktop(connector, seat):
-    """The student logged in at the seat's screen (LightDM's autologin, as a typed password
-    would), with Veyon's server in the session; logged out afterwards."""
+@pytest.fixture(scope="module")
+def desktop(provisioned, connector):
+    """A student logged in at it03's screen (LightDM's autologin, as a typed password would),
+    with Veyon's server in the session, for the module's tests; logged out afterwards. Once
+    for all of them: LightDM restarted again and again here leaves Veyon 4.7.5's service now
+    and then without a server for the new session (docs/classroom.md)."""
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it03")
     assert ssh(connector, seat, f"printf '[Seat:*]\\nautologin-user=student\\n"
                                 f"autologin-user-timeout=0\\n' | sudo tee {AUTOLOGIN} && "
                                 "sudo systemctl restart lightdm").ok
@@ -39,7 +43,7 @@ def student_desktop(connector, seat):
                                                      "pgrep -x veyon-server").ok, 90), \
             "no student session with Veyon's server: " + ssh(
                 connector, seat, "loginctl list-sessions; pgrep -a veyon").stdout
-        yield
+        yield seat
     finally:
         assert ssh(connector, seat, f"sudo rm -f {AUTOLOGIN} && sudo systemctl restart lightdm").ok
 
@@ -72,58 +76,53 @@ def test_veyon_runs_on_every_terminal_with_the_rooms_public_key_only(provisioned
         assert "ip saddr 10.78.0.1 accept" in got.stdout and "drop" in got.stdout
 
 
-def test_a_students_pc_cannot_reach_veyon_the_admin_host_can(provisioned, connector):
+def test_a_students_pc_cannot_reach_veyon_the_admin_host_can(provisioned, connector, desktop):
     vroom, _ = provisioned
-    it03, it04 = vroom.room.seat("it03"), vroom.room.seat("it04")
-    with student_desktop(connector, it03):
-        probe = f"timeout 3 bash -c '</dev/tcp/{it03.ip}/{veyon.PORT}' && echo reached"
-        assert "reached" not in ssh(connector, it04, probe).stdout, \
-            "another terminal reached it03's Veyon"
-        assert veyon._listening(it03, 3.0), "the admin host cannot reach it03's Veyon"
+    it03, it04 = desktop, vroom.room.seat("it04")
+    probe = f"timeout 3 bash -c '</dev/tcp/{it03.ip}/{veyon.PORT}' && echo reached"
+    assert "reached" not in ssh(connector, it04, probe).stdout, "another terminal reached it03's Veyon"
+    assert veyon._listening(it03, 3.0), "the admin host cannot reach it03's Veyon"
 
 
 def test_a_screenshot_is_the_students_desktop_and_a_lock_counts_only_when_shown(
-        provisioned, connector, capsys):
+        provisioned, connector, capsys, desktop):
     vroom, _ = provisioned
-    it03 = vroom.room.seat("it03")
-    with student_desktop(connector, it03):
-        shot = screens(capsys, "shot", "--seats", "it03")["it03"]
-        assert shot["outcome"] == "ok", shot
-        path = Path(shot["path"])
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.is_relative_to(
-            vroom.room.state.dir)
-        desktop = path.read_bytes()
-        image = Image.open(io.BytesIO(desktop)).convert("RGB")
-        assert image.size[0] >= 640 and len(image.getcolors(1 << 20)) > 500, \
-            "the screenshot is not a drawn desktop"
-        for action, extra in (("lock", []), ("message", ["请保存作业"])):
-            result = screens(capsys, action, *extra, "--seats", "it03")["it03"]
-            if result["outcome"] == "ok":  # then Veyon's picture must show it
-                after = Path(screens(capsys, "shot", "--seats", "it03")["it03"]["path"]).read_bytes()
-                assert veyon.changed(desktop, after) >= veyon.SHOWN[action], result
-            else:
-                assert "the students do not see it" in result["reason"], result
-            assert screens(capsys, "unlock", "--seats", "it03")["it03"]["outcome"] == "ok"
+    shot = screens(capsys, "shot", "--seats", "it03")["it03"]
+    assert shot["outcome"] == "ok", shot
+    path = Path(shot["path"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.is_relative_to(
+        vroom.room.state.dir)
+    picture = path.read_bytes()
+    image = Image.open(io.BytesIO(picture)).convert("RGB")
+    assert image.size[0] >= 640 and len(image.getcolors(1 << 20)) > 500, \
+        "the screenshot is not a drawn desktop"
+    for action, extra in (("lock", []), ("message", ["请保存作业"])):
+        result = screens(capsys, action, *extra, "--seats", "it03")["it03"]
+        if result["outcome"] == "ok":  # then Veyon's picture must show it
+            after = Path(screens(capsys, "shot", "--seats", "it03")["it03"]["path"]).read_bytes()
+            assert veyon.changed(picture, after) >= veyon.SHOWN[action], result
+        else:
+            assert "the students do not see it" in result["reason"], result
+        assert screens(capsys, "unlock", "--seats", "it03")["it03"]["outcome"] == "ok"
     events = [(e.action, e.outcome) for e in audit.events("itest", "it03", limit=10)]
     for action in ("screens shot", "screens lock", "screens message", "screens unlock"):
         assert any(a == action for a, _o in events), (action, events)
 
 
 def test_a_seat_with_another_key_is_refused_and_a_seat_without_a_session_says_so(
-        provisioned, connector, capsys):
+        provisioned, connector, capsys, desktop):
     vroom, _ = provisioned
     it03 = vroom.room.seat("it03")
     path = f"/etc/veyon/keys/public/{veyon.key_name('itest')}/key"
     other = veyon.public_key(veyon.make_key())
-    with student_desktop(connector, it03):
-        assert ssh(connector, it03, f"sudo cp {path} {path}.saved && "
-                                    f"echo '{other}' | sudo tee {path} >/dev/null").ok
-        try:
-            start = time.monotonic()
-            results = screens(capsys, "lock", "--seats", "it03,it02")
-            assert time.monotonic() - start < 15
-        finally:
-            assert ssh(connector, it03, f"sudo mv {path}.saved {path}").ok
+    assert ssh(connector, it03, f"sudo cp {path} {path}.saved && "
+                                f"echo '{other}' | sudo tee {path} >/dev/null").ok
+    try:
+        start = time.monotonic()
+        results = screens(capsys, "lock", "--seats", "it03,it02")
+        assert time.monotonic() - start < 15
+    finally:
+        assert ssh(connector, it03, f"sudo mv {path}.saved {path}").ok
     assert results["it03"]["outcome"] == "failed"
     assert "does not accept the room's key" in results["it03"]["reason"]
     assert results["it02"]["outcome"] == "failed"
@@ -131,44 +130,43 @@ def test_a_seat_with_another_key_is_refused_and_a_seat_without_a_session_says_so
 
 
 async def test_the_console_takes_a_screenshot_into_the_detail_pane_and_locks_with_a_question(
-        provisioned, connector):
+        provisioned, connector, desktop):
     from labctl.core.pool import Pool
     from labctl.core.power import power_states
     from labctl.tui.widgets import DetailPane
     vroom, _ = provisioned
     room = vroom.room
     it03 = room.seat("it03")
-    with student_desktop(connector, it03):
-        pool = Pool(room, timeout=2.0)
-        app = LabConsole(room, pool.sweep, power_states(room), interval=1.0)
-        try:
-            async with app.run_test(size=(140, 60)) as pilot:
-                await pilot.click("#seat-it03")
-                assert app.cursor == "it03"
-                await pilot.press("v")
-                pane = app.query_one("#detail", DetailPane)
+    pool = Pool(room, timeout=2.0)
+    app = LabConsole(room, pool.sweep, power_states(room), interval=1.0)
+    try:
+        async with app.run_test(size=(140, 60)) as pilot:
+            await pilot.click("#seat-it03")
+            assert app.cursor == "it03"
+            await pilot.press("v")
+            pane = app.query_one("#detail", DetailPane)
 
-                def shown():
-                    return "screenshots/it03-" in str(pane.query_one("#detail-screen").render())
-                deadline = time.monotonic() + 60
-                while not shown() and time.monotonic() < deadline:
-                    await pilot.pause(0.2)
-                assert shown(), "the screenshot's path is not in the detail pane"
-                await pilot.press("k")
-                deadline = time.monotonic() + 5
-                while app.screen.__class__.__name__ != "ConfirmScreen" and time.monotonic() < deadline:
-                    await pilot.pause(0.1)
-                assert "it03" in str(app.screen.question)
-                await pilot.press("y")
+            def shown():
+                return "screenshots/it03-" in str(pane.query_one("#detail-screen").render())
+            deadline = time.monotonic() + 60
+            while not shown() and time.monotonic() < deadline:
+                await pilot.pause(0.2)
+            assert shown(), "the screenshot's path is not in the detail pane"
+            await pilot.press("k")
+            deadline = time.monotonic() + 5
+            while app.screen.__class__.__name__ != "ConfirmScreen" and time.monotonic() < deadline:
+                await pilot.pause(0.1)
+            assert "it03" in str(app.screen.question)
+            await pilot.press("y")
 
-                def logged():
-                    return [str(line.text) for line in app.query_one("#progress").lines
-                            if "it03" in str(line.text) and ("锁屏" in str(line.text) or "lock" in str(line.text))]
-                deadline = time.monotonic() + 60
-                while not logged() and time.monotonic() < deadline:
-                    await pilot.pause(0.2)
-                assert logged(), "the lock's result is not in the console's log"
-        finally:
-            pool.close()
-            veyon.act(room, [it03], "unlock")
+            def logged():
+                return [str(line.text) for line in app.query_one("#progress").lines
+                        if "it03" in str(line.text) and ("锁屏" in str(line.text) or "lock" in str(line.text))]
+            deadline = time.monotonic() + 60
+            while not logged() and time.monotonic() < deadline:
+                await pilot.pause(0.2)
+            assert logged(), "the lock's result is not in the console's log"
+    finally:
+        pool.close()
+        veyon.act(room, [it03], "unlock")
     assert os.path.exists(room.state.dir / "veyon" / "screenshots")
