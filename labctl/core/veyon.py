@@ -33,7 +33,7 @@ from labctl.core.room import Room, Seat
 from labctl.i18n import _
 
 PORT = 11100                       # Veyon Server on each seat
-WEBAPI_PORT = 11080                # Veyon's WebAPI, on the admin host while a screenshot is taken
+WEBAPI_PORT = 11080                # Veyon's WebAPI, on the admin host while an action runs
 KEYFILE_METHOD = "0c69b301-81b4-42d6-8fae-128cdd113314"   # Veyon's key-file authentication
 ACTIONS = ("lock", "unlock", "message", "shot")
 # action -> (Veyon's feature, started or stopped)

@@ -10,6 +10,7 @@ log; the console's keys do the same, and its detail pane draws the screenshot.""
 
 import io
 import os
+import socket
 import stat
 import time
 from pathlib import Path
@@ -81,7 +82,8 @@ def test_a_students_pc_cannot_reach_veyon_the_admin_host_can(provisioned, connec
     it03, it04 = desktop, vroom.room.seat("it04")
     probe = f"timeout 3 bash -c '</dev/tcp/{it03.ip}/{veyon.PORT}' && echo reached"
     assert "reached" not in ssh(connector, it04, probe).stdout, "another terminal reached it03's Veyon"
-    assert veyon._listening(it03, 3.0), "the admin host cannot reach it03's Veyon"
+    with socket.create_connection((str(it03.ip), veyon.PORT), timeout=3):
+        pass  # the admin host reaches it03's Veyon (an OSError here says it cannot)
 
 
 def test_a_screenshot_is_the_students_desktop_and_a_lock_counts_only_when_shown(
