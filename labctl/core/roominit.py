@@ -278,11 +278,13 @@ def init_room(name: str, seat_list: Path, subnet: str, out: Path, switch_family:
             if dst.startswith("windows") and not windows:
                 continue
             shutil.copyfile(paths.PROJECT / src, staging / "group_vars" / dst)
+        from labctl.core import veyon
         vault_password = secrets.token_urlsafe(32)
         _write_vault(staging / "group_vars" / "all" / "vault.yml", vault_password, {
             "vault_lab_student_password": secrets.token_urlsafe(12),
             "vault_lab_student_db_password": secrets.token_urlsafe(12),
-            "vault_lab_seat_db_secret": secrets.token_urlsafe(24)})
+            "vault_lab_seat_db_secret": secrets.token_urlsafe(24),
+            "vault_lab_veyon_private_key": veyon.make_key()})  # lab_veyon's key pair
         fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(vault_password + "\n")

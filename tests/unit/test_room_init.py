@@ -55,7 +55,8 @@ def test_a_csv_seat_list_becomes_a_valid_room_with_its_own_secrets(tmp_path, cap
     secret = VaultSecret(password.read_text().strip().encode())
     values = yaml.safe_load(VaultLib([("default", secret)]).decrypt(vault.read_bytes()))
     assert set(values) == {"vault_lab_student_password", "vault_lab_student_db_password",
-                           "vault_lab_seat_db_secret"}
+                           "vault_lab_seat_db_secret", "vault_lab_veyon_private_key"}
+    assert "BEGIN PRIVATE KEY" in values["vault_lab_veyon_private_key"]  # the room's own Veyon key
     assert all(len(v) >= 16 for v in values.values())
     printed = capsys.readouterr().out
     assert not any(v in printed for v in values.values()), "a secret reached the output"
