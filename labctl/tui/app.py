@@ -478,7 +478,7 @@ class LabConsole(App):
         r = veyon.screenshot(self.room, seat)
         self.news([seat], "", _("{seat}: {outcome} {detail}", seat=seat.name, outcome=_(r.outcome),
                                 detail=r.path or r.reason))
-        self.call_from_thread(self.query_one("#detail", DetailPane).show_screen, seat.name, r)
+        self.call_from_thread(lambda: self.query_one("#detail", DetailPane).show_screen(seat.name, r))
 
     def action_log(self) -> None:
         self.push_screen(LogScreen(self.room.name))

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from labctl.core import audit
+from labctl.core.veyon import MESSAGE_MAX
 from labctl.i18n import _
 
 
@@ -48,7 +49,7 @@ class TextScreen(ModalScreen[str | None]):
     def compose(self):
         with Vertical(id="dialog"):
             yield Static(self.question, id="question")
-            yield Input(id="text", max_length=500)
+            yield Input(id="text", max_length=MESSAGE_MAX)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
