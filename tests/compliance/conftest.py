@@ -29,8 +29,7 @@ VARS = ["ansible_user", "lab_server_address", "lab_common_students", "lab_common
         "lab_common_student_forbidden_groups", "lab_common_apt_proxy", "lab_common_ntp_servers",
         "lab_mysql_students", "lab_dotnet_version", "lab_dotnet_archive",
         "lab_server_test_colour", "lab_server_test_text", "lab_coursedata_students",
-        "lab_veyon_enabled", "lab_veyon_lock_fix", "lab_veyon_lock_fix_checksum",
-        "vault_lab_veyon_private_key"]
+        "lab_veyon_enabled", "lab_veyon_lock_fix", "vault_lab_veyon_private_key"]
 DEFAULTS = {"lab_common_timezone": "Asia/Shanghai", "lab_server_test_colour": "#1e90ff",
             "lab_common_student_forbidden_groups": ["sudo", "adm", "wheel", "docker", "lxd"],
             "lab_dotnet_archive": "dotnet-runtime-{v}-linux-x64.tar.gz",

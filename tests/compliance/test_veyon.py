@@ -12,6 +12,7 @@ from .conftest import root
 
 GROUP = "terminals"
 FIX = "/usr/local/lib/labctl/lab-veyon-raise.so"
+SUM = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())"
 
 
 @pytest.fixture
@@ -61,8 +62,10 @@ def test_veyons_worker_starts_with_the_lock_screen_fix(host, enabled):
     diverted = host.run("dpkg-divert --list /usr/bin/veyon-worker").stdout
     assert "to /usr/bin/veyon-worker.distrib by labctl" in diverted, \
         "Debian's worker is not kept aside (dpkg-divert)"
-    digest = hashlib.sha256(host.file(FIX).content).hexdigest()
-    assert f"sha256:{digest}" == enabled["lab_veyon_lock_fix_checksum"], \
-        f"{FIX} is not the mirror's build (lab_veyon_lock_fix_checksum)"
+    url = f"http://{enabled['lab_server_address']}/mirror/veyon/lab-veyon-raise.so.sha256"
+    served = host.run("python3 -c %s %s", SUM, url)
+    assert served.rc == 0, f"{url}: {served.stderr.strip().splitlines()[-1:]}"
+    assert hashlib.sha256(host.file(FIX).content).hexdigest() == served.stdout.strip(), \
+        f"{FIX} is not the lab server's build ({url})"
     loads = host.run(f"LD_PRELOAD={FIX} /bin/true")
     assert loads.rc == 0 and not loads.stderr.strip(), f"the fix does not load: {loads.stderr}"

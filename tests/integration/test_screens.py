@@ -22,6 +22,7 @@ from PIL import Image
 from labctl.cli import main
 from labctl.core import audit, veyon
 from labctl.core.inventory import render_vars
+from labctl.core.playbook import run_playbook
 from labctl.tui.app import LabConsole
 
 from .conftest import INVENTORY, ssh, wait_for
@@ -186,3 +187,27 @@ async def test_the_console_takes_a_screenshot_into_the_detail_pane_and_locks_wit
         pool.close()
         veyon.act(room, [it03], "unlock")
     assert os.path.exists(room.state.dir / "veyon" / "screenshots")
+
+
+def test_the_lock_screen_fix_comes_off_and_back_with_its_variable(provisioned, connector):
+    """lab_veyon_lock_fix: false puts Debian's worker back in its place and removes the
+    library; a wrong checksum then installs nothing; on again, the wrapper is back."""
+    vroom, _ = provisioned
+    it04 = vroom.room.seat("it04")
+    probe = ("head -c 4 /usr/bin/veyon-worker | od -An -c | tr -d ' '; "
+             "ls /usr/bin/veyon-worker.distrib /usr/local/lib/labctl/lab-veyon-raise.so 2>/dev/null | wc -l; "
+             "dpkg-divert --list /usr/bin/veyon-worker | wc -l")
+
+    def play(*extra):
+        return run_playbook(INVENTORY, "terminals.yml", limit="it04",
+                            extra_args=[*extra, "--tags", "lab_veyon"])
+    try:
+        assert play("-e", '{"lab_veyon_lock_fix": false}').succeeded
+        assert ssh(connector, it04, probe).stdout.split() == ["177ELF", "0", "0"], "not Debian's worker"
+        bad = play("-e", "lab_veyon_lock_fix_checksum=sha256:" + "0" * 64)
+        assert not bad.succeeded and "checksum" in bad.output.lower()
+        assert ssh(connector, it04, probe).stdout.split() == ["177ELF", "0", "0"], "changed on a bad checksum"
+    finally:
+        back = play()
+    assert back.succeeded
+    assert ssh(connector, it04, probe).stdout.split() == ["#!/b", "2", "1"], "the fix is not back"
