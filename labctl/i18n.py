@@ -346,6 +346,7 @@ ZH_CN = {
     "days {value}: use a list of {choices}": "days {value}：请使用由 {choices} 组成的列表",
     "period {value} is not HH:MM-HH:MM (e.g. '08:00-08:45')": "课时 {value} 不是 HH:MM-HH:MM 格式（例如 '08:00-08:45'）",
     "period {value} ends before it starts": "课时 {value} 的结束早于开始",
+    "{option} {value}: write true or false": "{option} {value}：请写 true 或 false",
     "period {value} overlaps the one before; list them in order": "课时 {value} 与前一节重叠；请按顺序列出",
     "no periods: list the class periods, e.g. ['08:00-08:45']": "没有课时：请列出上课时段，例如 ['08:00-08:45']",
     # projectors

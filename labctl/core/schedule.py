@@ -4,6 +4,11 @@ With systemd as the admin host's init, a timer (`labctl-reset-<room>.timer`, one
 OnCalendar= per period end) starts `labctl-reset-<room>.service`; without it, a
 file in /etc/cron.d does the same. The reset that runs at a period's end finds no
 class in progress, so a student who forgot to log out does not stop it.
+
+Two options of lab_timetable add to it: `lock_screens` locks the students' screens
+(Veyon) as each period ends, just before the reset (a seat whose lock fails is still
+reset), and `projector_off` switches the room's projectors off after the day's last
+period (`labctl-projector-<room>.timer`, or a line of the same cron file).
 """
 
 from __future__ import annotations
@@ -38,38 +43,61 @@ def _systemd() -> bool:
 
 
 def _names(room: Room) -> dict[str, Path]:
-    unit = f"labctl-reset-{room.name}"
+    unit, projector = f"labctl-reset-{room.name}", f"labctl-projector-{room.name}"
     return {"timer": SYSTEMD_DIR / f"{unit}.timer", "service": SYSTEMD_DIR / f"{unit}.service",
-            "cron": CRON_DIR / unit}
+            "projector_timer": SYSTEMD_DIR / f"{projector}.timer",
+            "projector_service": SYSTEMD_DIR / f"{projector}.service", "cron": CRON_DIR / unit}
 
 
 def render(room: Room, labctl: Path) -> dict[str, str]:
-    """The files that schedule the room's resets: {'timer', 'service'} and {'cron'}."""
+    """The files that schedule the room's resets: {'timer', 'service'} and {'cron'}, and
+    with projector_off {'projector_timer', 'projector_service'} too."""
     timetable = _timetable(room)
-    command = f"{shlex.quote(str(labctl))} reset --all -i {shlex.quote(str(room.inventory))}"
+    where = f"-i {shlex.quote(str(room.inventory))}"
     if room.group is not None:  # one room of a campus inventory (its name: ROOM_NAME_RE)
-        command += f" --room {room.name}"
+        where += f" --room {room.name}"
+    labctl = shlex.quote(str(labctl))
+    reset, lock = f"{labctl} reset --all {where}", f"{labctl} screens lock --all {where}"
+    projector = f"{labctl} projector off {where}"
     tz = str(room.vars.get("lab_common_timezone", "Asia/Shanghai"))
-    calendars = "\n".join(f"OnCalendar={c} {tz}" for c in timetable.on_calendar())
-    cron = "\n".join(f"{fields} root {command} >> {LOG} 2>&1" for fields in timetable.cron_lines())
-    return {
+
+    def timer(what: str, last_only: bool = False) -> str:
+        calendars = "\n".join(f"OnCalendar={c} {tz}" for c in timetable.on_calendar(last_only))
+        return (f"[Unit]\nDescription=labctl: {what}\n\n[Timer]\n{calendars}\nPersistent=false\n\n"
+                f"[Install]\nWantedBy=timers.target\n")
+
+    # "-": a lock that fails on some seat (or with Veyon down) does not keep the reset from running
+    starts = (f"ExecStart=-{lock}\n" if timetable.lock_screens else "") + f"ExecStart={reset}\n"
+    each_end = f"{lock} >> {LOG} 2>&1; {reset}" if timetable.lock_screens else reset
+    cron = [f"{fields} root {each_end} >> {LOG} 2>&1" for fields in timetable.cron_lines()]
+    if timetable.projector_off:
+        cron += [f"{fields} root {projector} >> {LOG} 2>&1" for fields in timetable.cron_lines(True)]
+    files = {
         "service": f"[Unit]\nDescription=labctl: reset room {room.name} after a class\n\n"
-                   f"[Service]\nType=oneshot\nExecStart={command}\n",
-        "timer": f"[Unit]\nDescription=labctl: reset room {room.name} at each period's end\n\n"
-                 f"[Timer]\n{calendars}\nPersistent=false\n\n[Install]\nWantedBy=timers.target\n",
+                   f"[Service]\nType=oneshot\n{starts}",
+        "timer": timer(f"reset room {room.name} at each period's end"),
         "cron": f"# labctl: reset room {room.name} at the end of each class period\n"
-                f"CRON_TZ={tz}\n{cron}\n",
+                f"CRON_TZ={tz}\n" + "\n".join(cron) + "\n",
     }
+    if timetable.projector_off:
+        files["projector_service"] = (f"[Unit]\nDescription=labctl: switch room {room.name}'s "
+                                      f"projectors off\n\n[Service]\nType=oneshot\nExecStart={projector}\n")
+        files["projector_timer"] = timer(f"switch room {room.name}'s projectors off after the day's "
+                                         "last period", last_only=True)
+    return files
 
 
 def install(room: Room, labctl: Path) -> list[str]:
     files, names = render(room, labctl), _names(room)
     if _systemd():
-        names["service"].write_text(files["service"])
-        names["timer"].write_text(files["timer"])
+        remove(room)  # a projector timer that the timetable no longer asks for goes too
+        for key in files.keys() - {"cron"}:
+            names[key].write_text(files[key])
         subprocess.run(["systemctl", "daemon-reload"], check=True)
-        subprocess.run(["systemctl", "enable", "--now", names["timer"].name], check=True)
-        return [f"installed {names['timer']} and {names['service']}"]
+        timers = [names[k].name for k in ("timer", "projector_timer") if k in files]
+        subprocess.run(["systemctl", "enable", "--now", *timers], check=True)
+        return [f"installed {names[k]} and {names[k.replace('timer', 'service')]}"
+                for k in ("timer", "projector_timer") if k in files]
     CRON_DIR.mkdir(parents=True, exist_ok=True)
     names["cron"].write_text(files["cron"])
     names["cron"].chmod(0o644)
@@ -83,12 +111,13 @@ def install(room: Room, labctl: Path) -> list[str]:
 
 def remove(room: Room) -> list[str]:
     names, out = _names(room), []
-    if names["timer"].exists():
-        if _systemd():
-            subprocess.run(["systemctl", "disable", "--now", names["timer"].name], check=False)
-        names["timer"].unlink()
-        names["service"].unlink(missing_ok=True)
-        out.append(f"removed {names['timer']}")
+    for timer, service in (("timer", "service"), ("projector_timer", "projector_service")):
+        if names[timer].exists():
+            if _systemd():
+                subprocess.run(["systemctl", "disable", "--now", names[timer].name], check=False)
+            names[timer].unlink()
+            names[service].unlink(missing_ok=True)
+            out.append(f"removed {names[timer]}")
     if names["cron"].exists():
         names["cron"].unlink()
         out.append(f"removed {names['cron']}")

@@ -3,6 +3,8 @@
     lab_timetable:
       days: [mon, tue, wed, thu, fri]
       periods: ["08:00-08:45", "08:55-09:40", "10:00-10:45", ...]
+      lock_screens: false     # lock the students' screens (Veyon) at each period's end
+      projector_off: false    # switch the projectors off after the day's last period
 
 A reset at a period's end finds the class over, so a student still logged in does not
 stop it; during a period a logged-in student needs the teacher's confirmation.
@@ -24,10 +26,15 @@ class TimetableError(ValueError):
     """lab_timetable is malformed; the message says how to write it."""
 
 
+OPTIONS = ("lock_screens", "projector_off")
+
+
 @dataclass(frozen=True)
 class Timetable:
     days: tuple[int, ...]  # 0 = Monday
     periods: tuple[tuple[dt.time, dt.time], ...]
+    lock_screens: bool = False   # `labctl schedule`: lock the screens as each period ends
+    projector_off: bool = False  # and switch the projectors off after the day's last period
 
     @classmethod
     def parse(cls, value) -> "Timetable | None":
@@ -54,7 +61,12 @@ class Timetable:
             periods.append((start, end))
         if not periods:
             raise TimetableError(_("no periods: list the class periods, e.g. ['08:00-08:45']"))
-        return cls(tuple(sorted({DAYS.index(str(d).lower()) for d in days})), tuple(periods))
+        for option in OPTIONS:
+            if not isinstance(value.get(option, False), bool):
+                raise TimetableError(_("{option} {value}: write true or false", option=option,
+                                       value=repr(value[option])))
+        return cls(tuple(sorted({DAYS.index(str(d).lower()) for d in days})), tuple(periods),
+                   **{option: value.get(option, False) for option in OPTIONS})
 
     def current(self, now: dt.datetime) -> tuple[dt.time, dt.time] | None:
         """The period in progress at `now` (its end excluded), if any."""
@@ -75,15 +87,18 @@ class Timetable:
             day += dt.timedelta(days=1)
         return out[:count]
 
-    def on_calendar(self) -> list[str]:
-        """systemd OnCalendar= expressions, one per period end."""
+    def on_calendar(self, last_only: bool = False) -> list[str]:
+        """systemd OnCalendar= expressions, one per period end (or the day's last only)."""
         days = ",".join(DAYS[d].capitalize() for d in self.days)
-        return [f"{days} *-*-* {e:%H:%M}:00" for _, e in self.periods]
+        return [f"{days} *-*-* {e:%H:%M}:00" for _, e in self._ends(last_only)]
 
-    def cron_lines(self) -> list[str]:
-        """cron time fields, one per period end."""
+    def cron_lines(self, last_only: bool = False) -> list[str]:
+        """cron time fields, one per period end (or the day's last only)."""
         days = ",".join(str((d + 1) % 7) for d in self.days)
-        return [f"{e.minute} {e.hour} * * {days}" for _, e in self.periods]
+        return [f"{e.minute} {e.hour} * * {days}" for _, e in self._ends(last_only)]
+
+    def _ends(self, last_only: bool):
+        return self.periods[-1:] if last_only else self.periods
 
 
 def room_now(room) -> dt.datetime:
