@@ -323,7 +323,7 @@ def changed(before: bytes, after: bytes) -> float:
 
     from PIL import Image, ImageChops
     a, b = (Image.open(io.BytesIO(p)).convert("L").resize((64, 40)) for p in (before, after))
-    return sum(1 for v in ImageChops.difference(a, b).getdata() if v > 24) / (64 * 40)
+    return sum(1 for v in ImageChops.difference(a, b).tobytes() if v > 24) / (64 * 40)  # L: a byte each
 
 
 def _unlocked(api: _WebApi, uid: str, seat: Seat, before: bytes, start: float) -> ScreenResult:

@@ -150,3 +150,5 @@ def test_the_lock_screen_is_told_from_a_desktop():
     pictures = ROOT / "docs" / "pictures"
     assert veyon.looks_locked((pictures / "veyon-lock.png").read_bytes())
     assert not veyon.looks_locked((pictures / "veyon-message.png").read_bytes())
+    lock, desktop = ((pictures / f"veyon-{n}.png").read_bytes() for n in ("lock", "message"))
+    assert veyon.changed(lock, desktop) >= veyon.SHOWN["lock"] and veyon.changed(lock, lock) == 0
