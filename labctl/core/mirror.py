@@ -115,9 +115,11 @@ def veyon(progress=print) -> Path:
     if library.exists() and (out / f"{VEYON_LIBRARY}.sha256").exists() \
             and stamp.exists() and stamp.read_text().strip() == source:
         return out
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "Qt5Widgets"],
-                           capture_output=True, text=True) if shutil.which("pkg-config") else None
-    if shutil.which("g++") is None or flags is None or flags.returncode != 0:
+    flags = None
+    if shutil.which("g++") and shutil.which("pkg-config"):
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "Qt5Widgets"],
+                               capture_output=True, text=True)
+    if flags is None or flags.returncode != 0:
         raise PreflightError(_("building Veyon's lock screen fix needs g++ and Qt 5's headers: "
                                "apt-get install g++ qtbase5-dev pkgconf (scripts/setup does)"))
     out.mkdir(parents=True, exist_ok=True)

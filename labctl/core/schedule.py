@@ -94,10 +94,10 @@ def install(room: Room, labctl: Path) -> list[str]:
         for key in files.keys() - {"cron"}:
             names[key].write_text(files[key])
         subprocess.run(["systemctl", "daemon-reload"], check=True)
-        timers = [names[k].name for k in ("timer", "projector_timer") if k in files]
-        subprocess.run(["systemctl", "enable", "--now", *timers], check=True)
-        return [f"installed {names[k]} and {names[k.replace('timer', 'service')]}"
-                for k in ("timer", "projector_timer") if k in files]
+        timers = [(t, s) for t, s in (("timer", "service"), ("projector_timer", "projector_service"))
+                  if t in files]
+        subprocess.run(["systemctl", "enable", "--now", *(names[t].name for t, _s in timers)], check=True)
+        return [f"installed {names[t]} and {names[s]}" for t, s in timers]
     CRON_DIR.mkdir(parents=True, exist_ok=True)
     names["cron"].write_text(files["cron"])
     names["cron"].chmod(0o644)

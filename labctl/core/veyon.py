@@ -326,21 +326,26 @@ def changed(before: bytes, after: bytes) -> float:
     return sum(1 for v in ImageChops.difference(a, b).tobytes() if v > 24) / (64 * 40)  # L: a byte each
 
 
+def _until_changed(api: _WebApi, uid: str, before: bytes, needed: float, seconds: float) -> float:
+    """Veyon's pictures of the screen until one differs from `before` by `needed`, or
+    `seconds` have passed: the share of the screen that changed, the last seen."""
+    share, deadline = 0.0, time.monotonic() + seconds
+    while share < needed and time.monotonic() < deadline:
+        time.sleep(0.5)
+        share = changed(before, api.frame(uid))
+    return share
+
+
 def _unlocked(api: _WebApi, uid: str, seat: Seat, before: bytes, start: float) -> ScreenResult:
     """An unlock is done when a screen that showed the lock screen changes; a screen that
     did not show it is left as it was. The connection stays open meanwhile: Veyon sends the
     unlock over it, and a connection closed at once can drop it unsent."""
     locked = looks_locked(before)
-    deadline = time.monotonic() + (min(api.timeout, 8.0) if locked else 1.0)
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        if changed(before, api.frame(uid)) >= SHOWN["lock"]:
-            break
-    else:
-        if locked:
-            return ScreenResult(seat.name, "failed", _(
-                "Veyon took the unlock, but the seat's screen still shows the lock screen: look at "
-                "it, and unlock it again"), time.monotonic() - start)
+    share = _until_changed(api, uid, before, SHOWN["lock"], min(api.timeout, 8.0) if locked else 1.0)
+    if locked and share < SHOWN["lock"]:
+        return ScreenResult(seat.name, "failed", _(
+            "Veyon took the unlock, but the seat's screen still shows the lock screen: look at "
+            "it, and unlock it again"), time.monotonic() - start)
     return ScreenResult(seat.name, "ok", seconds=time.monotonic() - start)
 
 
@@ -358,19 +363,13 @@ def _on_seat(api: _WebApi, room: Room, seat: Seat, action: str, arguments: dict 
             if action == "shot":
                 return ScreenResult(seat.name, "ok", path=_keep(room, seat, api.frame(uid)),
                                     seconds=time.monotonic() - start)
-            before = api.frame(uid) if action in SHOWN or action == "unlock" else None
+            before = api.frame(uid)  # lock, unlock and message are each proved by the screen
             feature, active = FEATURES[action]
             api.feature(uid, feature, active, arguments)
             if action == "unlock":
                 return _unlocked(api, uid, seat, before, start)
-            share = 0.0
-            deadline = time.monotonic() + min(api.timeout, 8.0)
-            while before is not None and time.monotonic() < deadline:
-                time.sleep(0.5)
-                share = changed(before, api.frame(uid))
-                if share >= SHOWN[action]:
-                    break
-            if before is not None and share < SHOWN[action]:
+            share = _until_changed(api, uid, before, SHOWN[action], min(api.timeout, 8.0))
+            if share < SHOWN[action]:
                 return ScreenResult(seat.name, "failed", _(
                     "Veyon took it, but the seat's screen did not change ({share:.1%} of it): the "
                     "students do not see it (docs/classroom.md: Veyon's windows on Debian 12)",

@@ -166,3 +166,16 @@ def connector(room):
 def root(host, command, *args):
     """Run as root through the admin's sudo."""
     return host.run("sudo -n " + command, *args)
+
+
+FETCH_PY = ("import sys, urllib.request as u\n"
+            "r = u.urlopen(sys.argv[1], timeout=10)\n"
+            "print(r.status); sys.stdout.write(r.read(4096).decode(errors='replace'))")
+
+
+def fetch(host, url):
+    """An HTTP GET from the host itself: (status, the body's first 4 KB)."""
+    out = host.run("python3 -c %s %s", FETCH_PY, url)
+    assert out.rc == 0, f"{url}: {out.stderr.strip().splitlines()[-1:]}"
+    status, _, body = out.stdout.partition("\n")
+    return int(status), body

@@ -4,25 +4,14 @@ import ipaddress
 
 import pytest
 
-from .conftest import root
+from .conftest import fetch, root
 
 GROUP = "servers"
 
-FETCH = "python3 -c %s %s"
-FETCH_PY = ("import sys, urllib.request as u\n"
-            "r = u.urlopen(sys.argv[1], timeout=10)\n"
-            "print(r.status); sys.stdout.write(r.read(4096).decode(errors='replace'))")
 NTP_PY = ("import socket, sys\n"
           "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)\n"
           "s.sendto(b'\\x23' + 47 * b'\\0', (sys.argv[1], 123))\n"
           "r = s.recv(48); print(r[0] & 7, r[1])")  # mode 4 = server; stratum
-
-
-def fetch(host, url):
-    out = host.run(FETCH, FETCH_PY, url)
-    assert out.rc == 0, f"{url}: {out.stderr.strip().splitlines()[-1:]}"
-    status, _, body = out.stdout.partition("\n")
-    return int(status), body
 
 
 @pytest.mark.parametrize("unit", ["mariadb", "nginx", "apt-cacher-ng", "chrony", "dnsmasq"])

@@ -8,11 +8,10 @@ import pytest
 
 from labctl.core import veyon
 
-from .conftest import root
+from .conftest import fetch, root
 
 GROUP = "terminals"
 FIX = "/usr/local/lib/labctl/lab-veyon-raise.so"
-SUM = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())"
 
 
 @pytest.fixture
@@ -63,9 +62,9 @@ def test_veyons_worker_starts_with_the_lock_screen_fix(host, enabled):
     assert "to /usr/bin/veyon-worker.distrib by labctl" in diverted, \
         "Debian's worker is not kept aside (dpkg-divert)"
     url = f"http://{enabled['lab_server_address']}/mirror/veyon/lab-veyon-raise.so.sha256"
-    served = host.run("python3 -c %s %s", SUM, url)
-    assert served.rc == 0, f"{url}: {served.stderr.strip().splitlines()[-1:]}"
-    assert hashlib.sha256(host.file(FIX).content).hexdigest() == served.stdout.strip(), \
+    status, served = fetch(host, url)
+    assert status == 200, f"{url}: HTTP {status}"
+    assert hashlib.sha256(host.file(FIX).content).hexdigest() == served.strip(), \
         f"{FIX} is not the lab server's build ({url})"
     loads = host.run(f"LD_PRELOAD={FIX} /bin/true")
     assert loads.rc == 0 and not loads.stderr.strip(), f"the fix does not load: {loads.stderr}"
