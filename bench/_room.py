@@ -52,9 +52,11 @@ def cpu_split(before: tuple[float, float], wall: float, per: int, unit: str,
                "    a real room: no projection (the seats are taken one after another)"))
 
 
-def provisioned_room(n: int, reuse: bool = False):
-    """(room, vroom, seconds to provision): the demo room generated with N terminals.
-    With reuse, the room a previous benchmark left up (--keep) is taken as it is."""
+def provisioned_room(n: int, reuse: bool = False, converge: str = "pull"):
+    """(room, vroom, seconds to provision): the demo room generated with N terminals, its
+    closing converge pushed or pulled (converge; at 60 seats a push takes Ansible's 60 forks,
+    about 10 GB, beside the seats). With reuse, the room a previous benchmark left up
+    (--keep) is taken as it is."""
     room = generated_room(load_room(paths.DEFAULT_INVENTORY), n)
     vroom = VirtualRoom(room, progress=lambda *_: None)
     if reuse:
@@ -66,7 +68,8 @@ def provisioned_room(n: int, reuse: bool = False):
     if not all(s.state == "running" for s in statuses):
         raise SystemExit(f"{room.name}: seats did not come up")
     mirror.fill()
-    provision(vroom, progress=lambda line: print(f"  [{room.name}] {line}", flush=True))
+    provision(vroom, progress=lambda line: print(f"  [{room.name}] {line}", flush=True),
+              mode=converge)
     return room, vroom, time.monotonic() - t0
 
 
@@ -79,9 +82,11 @@ def each_room(measure, parser=None) -> None:
     parser.add_argument("--keep", action="store_true", help="leave the room up afterwards")
     parser.add_argument("--reuse", action="store_true",
                         help="measure on the room a run with --keep left up (implies --keep)")
+    parser.add_argument("--converge", choices=("pull", "push"), default="pull",
+                        help="how provisioning's closing site.yml reaches the terminals")
     args = parser.parse_args()
     for n in args.sizes:
-        room, vroom, setup = provisioned_room(n, args.reuse)
+        room, vroom, setup = provisioned_room(n, args.reuse, args.converge)
         try:
             how = "already up (--reuse)" if setup is None else f"up and provisioned in {setup:.0f} s"
             print(f"\n{room.name}: {len(room.terminals)} terminals + {len(room.servers)} server {how}")

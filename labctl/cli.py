@@ -108,7 +108,7 @@ def cmd_provision(args) -> int:
     room = _room(args)
     with Bar(_("{playbook}: host tasks", playbook=args.playbook), shown=not args.json) as bar:
         result = provision(room, args.playbook, args.limit, check=args.check, diff=args.diff,
-                           on_line=None if args.json else print, on_progress=bar)
+                           on_line=None if args.json else print, on_progress=bar, mode=args.mode)
     if args.json:
         print(json.dumps({"room": room.name, "playbook": result.playbook, "ok": result.succeeded,
                           "interrupted": result.interrupted, "changed": result.changed,
@@ -587,7 +587,7 @@ def _table(rows: list[list], indent: int = 0, right: set[int] = frozenset()) -> 
 def cmd_mirror(args) -> int:
     from labctl.core import mirror
     build = {"dotnet": lambda: [mirror.dotnet()], "veyon": lambda: [mirror.veyon()],
-             "all": mirror.fill}[args.what]
+             "ansible": lambda: [mirror.ansible()], "all": mirror.fill}[args.what]
     for out in build():
         print(_("mirror: {path}", path=out))
     return 0
@@ -798,7 +798,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--diff", action="store_true")
     p.add_argument("--json", action="store_true",
                    help=_("print each host's result as JSON instead of Ansible's display"))
-    p.set_defaults(func=cmd_provision)
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--pull", dest="mode", action="store_const", const="pull",
+                     help=_("the Linux terminals converge themselves from the lab server "
+                            "(docs/pull.md); default: the inventory's lab_provision_mode"))
+    how.add_argument("--push", dest="mode", action="store_const", const="push",
+                     help=_("Ansible on this host reaches every host"))
+    p.set_defaults(func=cmd_provision, mode=None)
 
     p = sub.add_parser("coursedata", help=_("the shop database of the data-analysis courses"))
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -961,8 +967,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("mirror", help=_("fill the admin host's copy of the offline installers"))
-    p.add_argument("what", nargs="?", default="all", choices=["all", "dotnet", "veyon"],
-                   help=_("the .NET runtime, Veyon's lock screen fix, or both (the default)"))
+    p.add_argument("what", nargs="?", default="all", choices=["all", "dotnet", "veyon", "ansible"],
+                   help=_("the .NET runtime, Veyon's lock screen fix, the wheels of ansible-core "
+                          "for pull runs, or all three (the default)"))
     p.set_defaults(func=cmd_mirror)
     return parser
 

@@ -385,6 +385,21 @@ ZH_CN = {
         "up：用 playbook 部署实训室（终端基于共享层）",
     "run a playbook over the room (default site.yml)": "在实训室上运行一个 playbook（默认 site.yml）",
     "print each host's result as JSON instead of Ansible's display": "以 JSON 输出每台主机的结果，而不是 Ansible 的显示",
+    "the Linux terminals converge themselves from the lab server (docs/pull.md); default: the inventory's lab_provision_mode":
+        "Linux 终端从实验室服务器自行收敛（docs/pull.md）；默认取清单的 lab_provision_mode",
+    "Ansible on this host reaches every host": "由本机上的 Ansible 连接每台主机",
+    "unknown provisioning mode {value}": "未知的部署方式 {value}",
+    "write push (Ansible on the admin host) or pull (the terminals converge themselves, docs/pull.md)":
+        "写 push（管理主机上的 Ansible）或 pull（终端自行收敛，docs/pull.md）",
+    "pull mode needs the room's lab server: it serves the terminals their copy of the project":
+        "pull 方式需要实训室的实验室服务器：由它向终端提供项目副本",
+    "the lab server does not serve {files}: server.yml failed on {hosts}":
+        "实验室服务器没有提供 {files}：server.yml 在 {hosts} 上失败",
+    "no recap from labctl-pull": "labctl-pull 没有给出汇总",
+    "make the value renderable on the admin host (a lookup's file must exist here)":
+        "让该值能在管理主机上渲染（lookup 读取的文件必须在本机存在）",
+    "the mirror has no wheels of ansible-core for the terminals: run `labctl mirror`":
+        "镜像中没有供终端使用的 ansible-core wheel：请运行 `labctl mirror`",
     "the shop database of the data-analysis courses": "数据分析课程使用的网店数据库",
     "the course database (default shop)": "课程数据库（默认 shop）",
     "a file holding the MariaDB user's password": "存放 MariaDB 用户密码的文件",
@@ -470,8 +485,8 @@ ZH_CN = {
         "缺少 C# 编译器 mcs：apt-get install mono-mcs",
     "building Veyon's lock screen fix needs g++ and Qt 5's headers: apt-get install g++ qtbase5-dev pkgconf (scripts/setup does)":
         "构建 Veyon 锁屏修复需要 g++ 和 Qt 5 头文件：apt-get install g++ qtbase5-dev pkgconf（scripts/setup 会安装）",
-    "the .NET runtime, Veyon's lock screen fix, or both (the default)":
-        ".NET 运行时、Veyon 锁屏修复，或两者（默认）",
+    "the .NET runtime, Veyon's lock screen fix, the wheels of ansible-core for pull runs, or all three (the default)":
+        ".NET 运行时、Veyon 锁屏修复、供 pull 运行的 ansible-core wheel，或全部三项（默认）",
     "no projector action {action}: use one of {actions}":
         "没有投影仪操作 {action}：请使用 {actions} 之一",
     "no projector input {value}: use one of {inputs}":

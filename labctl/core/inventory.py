@@ -407,24 +407,58 @@ def _plain(value):
     return value
 
 
-def render_vars(inventory: str | Path, hosts: list[str], names: list[str]) -> dict[str, dict]:
-    """Each host's values of the named variables, templated as a playbook would see them
-    (vault included): {host: {name: value}}; a variable a host lacks is left out."""
+_PLUGINS: list[bool] = []
+
+
+def _plugins() -> None:
+    """Ansible's plugin loader, once a process, as ansible-playbook sets it up."""
+    if not _PLUGINS:
+        from ansible.plugins.loader import init_plugin_loader
+        init_plugin_loader()
+        _PLUGINS.append(True)
+
+
+def render_vars(inventory: str | Path, hosts: list[str], names, defaults: list[Path] = (),
+                raw_on_error: bool = False) -> dict[str, dict]:
+    """Each host's values of the named variables (a list, or a test of a name), templated as
+    a playbook would see them (vault included): {host: {name: value}}; a variable a host
+    lacks is left out. defaults: YAML files of variables that templates may use (role
+    defaults: an inventory value wins over them). raw_on_error: a value that cannot be templated here (it needs a seat's
+    facts) is kept as its template, for the seat's own run to finish."""
+    from ansible.errors import AnsibleError, AnsibleUndefinedVariable
     from ansible.inventory.manager import InventoryManager
     from ansible.template import Templar
     from ansible.vars.hostvars import HostVars
     from ansible.vars.manager import VariableManager
 
+    inventory_path = Path(inventory)
+    _plugins()  # lookups (the mirror's checksums, the room's public key) are done here
     loader = _loader(Path(inventory))
     inventory = InventoryManager(loader=loader, sources=[str(inventory)])
     manager = VariableManager(loader=loader, inventory=inventory)
     hostvars = HostVars(inventory=inventory, variable_manager=manager, loader=loader)
+    wanted = names if callable(names) else set(names).__contains__
+    base: dict = {}
+    for f in defaults:
+        base.update(loader.load_from_file(str(f), trusted_as_template=True) or {})
     rendered = {}
     for name in hosts:
         hv = manager.get_vars(host=inventory.get_host(name), include_hostvars=False)
-        hv["hostvars"] = hostvars
-        templar = Templar(loader=loader, variables=hv)
-        rendered[name] = {n: _plain(templar.template(hv[n])) for n in names if n in hv}
+        templar = Templar(loader=loader, variables={**base, **hv, "hostvars": hostvars})
+        rendered[name] = {}
+        for n in [n for n in hv if wanted(n)]:
+            try:
+                rendered[name][n] = _plain(templar.template(hv[n]))
+            except AnsibleUndefinedVariable:
+                if not raw_on_error:
+                    raise
+                rendered[name][n] = _plain(hv[n])
+            except AnsibleError as exc:
+                if not raw_on_error:
+                    raise
+                raise InventoryError([Problem(str(inventory_path), name, n, str(exc).splitlines()[0],
+                                              _("make the value renderable on the admin host "
+                                                "(a lookup's file must exist here)"))]) from None
     return rendered
 
 
@@ -959,10 +993,16 @@ class _Values:
                 self.check(var, item, pattern, what, fix)
 
     def booleans(self) -> None:
-        for var in ("lab_install", "lab_server_pxe"):
+        for var in ("lab_install", "lab_server_pxe", "lab_pull_enabled", "lab_pull_timer"):
             if var in self.hv and not isinstance(self.hv[var], bool):
                 self.out.append((var, _("{value} is not true or false", value=repr(self.hv[var])),
                                  _("write {var}: true (or false), without quotes", var=var)))
+        mode = self.hv.get("lab_provision_mode")
+        if mode is not None and mode not in ("push", "pull"):
+            self.out.append(("lab_provision_mode", _("unknown provisioning mode {value}",
+                                                     value=repr(mode)),
+                             _("write push (Ansible on the admin host) or pull (the terminals "
+                               "converge themselves, docs/pull.md)")))
 
     def items(self, var) -> list:
         """The items of a list variable; one problem, and none, when it is not a list."""

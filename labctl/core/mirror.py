@@ -11,6 +11,7 @@ Debian's Qt 5 headers. `labctl mirror` does both.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import shlex
@@ -55,6 +56,19 @@ def _tarinfo(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
+def pack(archive: Path, items: list[tuple[str, Path]]) -> str:
+    """Write a tar.gz of (name in the archive, file or directory) that is the same bytes for
+    the same files (root's, time 0, gzip without a time stamp); its sha256."""
+    partial = archive.with_suffix(".partial")
+    with open(partial, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                    mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w") as tar:
+        for name, item in items:
+            tar.add(item, arcname=name, recursive=False, filter=_tarinfo)
+    partial.replace(archive)
+    return sha256(archive)
+
+
 def dotnet(progress=print) -> Path:
     """Place the .NET runtime archive, its checksum and the check program in the mirror."""
     out = MIRROR / "dotnet"
@@ -83,15 +97,7 @@ def dotnet(progress=print) -> Path:
         (root / "dotnet").chmod(0o755)
         for so in root.rglob("*.so"):
             so.chmod(0o755)
-        partial = archive.with_suffix(".partial")
-        # gzip without a time stamp: the same runtime always gives the same checksum
-        with open(partial, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                        mtime=0) as gz, \
-                tarfile.open(fileobj=gz, mode="w") as tar:
-            for item in sorted(root.rglob("*")):
-                tar.add(item, arcname=f"./{item.relative_to(root)}", recursive=False,
-                        filter=_tarinfo)
-        partial.replace(archive)
+        pack(archive, [(f"./{item.relative_to(root)}", item) for item in sorted(root.rglob("*"))])
         src = tmp / "labcheck.cs"
         src.write_text(CHECK_SOURCE)
         subprocess.run(["mcs", "-nologo", "-target:exe", f"-out:{out / 'labcheck.dll'}", str(src)],
@@ -133,6 +139,44 @@ def veyon(progress=print) -> Path:
     return out
 
 
+def ansible(progress=print) -> Path:
+    """The wheels of the admin host's own ansible-core (and what it needs), for the
+    terminals' pull runs (lab_pull installs them): one archive with a requirements file
+    that pins each wheel's sha256, and the archive's checksum beside it. Made again only
+    when the admin host's ansible-core changes."""
+    from importlib.metadata import PackageNotFoundError, version
+    out = MIRROR / "pull"
+    # passlib: the roles' password_hash filter runs where ansible-playbook runs; Mitogen
+    # (when the admin host has it): one Python for the whole run instead of one per task
+    wanted = f"ansible-core=={version('ansible-core')} passlib=={version('passlib')}"
+    with contextlib.suppress(PackageNotFoundError):
+        wanted += f" mitogen=={version('mitogen')}"
+    stamp, checksum = out / "wheels.for", out / "wheels.sha256"
+    if stamp.exists() and stamp.read_text().strip() == wanted and checksum.exists() \
+            and (out / f"wheels-{checksum.read_text().strip()}.tar.gz").exists():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    progress(f"fetching the wheels of {wanted} for the terminals' pull runs")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+                        "-d", str(tmp / "wheels"), *wanted.split()], check=True)
+        wheels = sorted((tmp / "wheels").glob("*.whl"))
+        # pip installs exactly these files or nothing (--require-hashes)
+        (tmp / "wheels" / "requirements.txt").write_text("".join(
+            f"{w.name.split('-')[0].replace('_', '-')}=={w.name.split('-')[1]} "
+            f"--hash=sha256:{sha256(w)}\n" for w in wheels))
+        items = [(f"./{w.name}", w) for w in [*wheels, tmp / "wheels" / "requirements.txt"]]
+        digest = pack(tmp / "wheels.tar.gz", items)
+        for old in out.glob("wheels-*.tar.gz"):
+            old.unlink()
+        shutil.move(tmp / "wheels.tar.gz", out / f"wheels-{digest}.tar.gz")
+    checksum.write_text(digest + "\n")
+    stamp.write_text(wanted + "\n")
+    return out
+
+
 def fill(progress=print) -> list[Path]:
-    """Everything the roles take from the mirror: the .NET runtime and the Veyon fix."""
-    return [dotnet(progress), veyon(progress)]
+    """Everything the roles take from the mirror: the .NET runtime, the Veyon fix and the
+    wheels of ansible-core for pull runs."""
+    return [dotnet(progress), veyon(progress), ansible(progress)]

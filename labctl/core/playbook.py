@@ -206,17 +206,28 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
     return PlaybookResult(str(path.name), rc, recap, "".join(lines), stopped, failures, recapped[0])
 
 
+MODES = ("push", "pull")
+PULLED = ("site.yml", "terminals.yml")  # the playbooks whose Linux terminals can pull
+
+
 def provision(room, playbook: str = "site.yml", limit: str | None = None, check: bool = False,
               diff: bool = False, on_line=None, extra_args: list[str] | None = None,
-              on_event=None, on_progress=None) -> PlaybookResult:
+              on_event=None, on_progress=None, mode: str | None = None) -> PlaybookResult:
     """Run a playbook over the room (limit: an Ansible pattern) and record each host's
     outcome in the audit log: the one provisioning action of the CLI and the console. A
     run that did not finish is recorded as failed on every host it was meant for.
     on_progress(done, expected) after each host's task: expected is how many the last
-    complete run of the same playbook, limit and tags had (None before the first)."""
+    complete run of the same playbook, limit and tags had (None before the first).
+    mode: push (Ansible on the admin host reaches every host) or pull (the Linux terminals
+    of site.yml or terminals.yml converge themselves, docs/pull.md; the rest is pushed);
+    default: the inventory's lab_provision_mode, else push."""
     from labctl.core import audit
+    mode = mode or room.vars.get("lab_provision_mode") or "push"
+    pulled = [] if mode != "pull" or playbook not in PULLED or diff or extra_args else [
+        s for s in _meant(room, limit) if s.is_terminal and s.is_linux]
     runs = _Runs(room.state)
-    key = " ".join([playbook, limit or "-", "check" if check else "apply", *(extra_args or [])])
+    key = " ".join([playbook, limit or "-", "check" if check else "apply", *(extra_args or []),
+                    *(["pull"] if pulled else [])])
     expected, done = runs.get(key), [0]
 
     def event(e: TaskEvent) -> None:
@@ -227,19 +238,50 @@ def provision(room, playbook: str = "site.yml", limit: str | None = None, check:
         if on_event:
             on_event(e)
 
-    result = run_playbook(room.inventory, playbook, limit=room_limit(room, limit), check=check,
-                          diff=diff, on_line=on_line, extra_args=extra_args, on_event=event,
-                          state=room.state)
+    if pulled:
+        result = push_and_pull(room, playbook, limit, pulled, check, on_line, event)
+    else:
+        result = run_playbook(room.inventory, playbook, limit=room_limit(room, limit), check=check,
+                              diff=diff, on_line=on_line, extra_args=extra_args, on_event=event,
+                              state=room.state)
     if result.recapped and not result.interrupted:
         runs.put(key, done[0])
-    try:
-        meant = {s.name for s in room.match(limit)}
-    except NoSuchSeat:  # a pattern only Ansible knows (the switch, an exclusion)
-        meant = set()
+    meant = {s.name for s in _meant(room, limit)}
     action = "provision (check)" if check else "provision"
     for host in sorted(set(result.recap) | (meant if result.interrupted else set())):
         outcome, detail = result.outcome(host)
         audit.record_event(room.name, action, host, outcome, detail)
+    return result
+
+
+def _meant(room, limit: str | None) -> list:
+    try:
+        return room.match(limit)
+    except NoSuchSeat:  # a pattern only Ansible knows (the switch, an exclusion)
+        return []
+
+
+def push_and_pull(room, playbook: str, limit: str | None, pulled: list, check: bool,
+                   on_line, on_event) -> PlaybookResult:
+    """The pulled terminals converge themselves; what else the run was meant for (the switch,
+    the server, Windows terminals: site.yml) is pushed first, as the terminals use the
+    server's mirror."""
+    from labctl.core.pull import pull
+    result = PlaybookResult(playbook, 0)
+    if playbook != "terminals.yml":
+        pushed = run_playbook(room.inventory, playbook, check=check, on_line=on_line,
+                              on_event=on_event, state=room.state,
+                              limit=room_limit(room, ",".join([limit or "all",
+                                                               *(f"!{s.name}" for s in pulled)])))
+        if pushed.interrupted:
+            return pushed
+        result = pushed
+    terminals = pull(room, pulled, check=check, on_event=on_event, on_line=on_line)
+    result.recap.update(terminals.recap)
+    result.failures.update(terminals.failures)
+    result.output += terminals.output
+    result.returncode = max(result.returncode, terminals.returncode)
+    result.playbook = f"{playbook} (pull)"
     return result
 
 

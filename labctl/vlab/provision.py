@@ -16,7 +16,7 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import VlabError
-from labctl.core.playbook import PlaybookResult, room_limit, run_playbook
+from labctl.core.playbook import PlaybookResult, push_and_pull, room_limit, run_playbook
 from labctl.i18n import _
 from labctl.vlab import image as golden
 from labctl.vlab.room import VirtualRoom
@@ -63,7 +63,9 @@ def _ready(vroom: VirtualRoom, seats) -> None:
                           seats=", ".join(late), dir=vroom.dir))
 
 
-def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
+def provision(vroom: VirtualRoom, progress=print, mode: str | None = None) -> PlaybookResult:
+    """The room provisioned; its closing converge pushes, or lets the terminals pull
+    (mode, default the inventory's lab_provision_mode)."""
     room, inv = vroom.room, vroom.room.inventory
     _ready(vroom, room.seats)
     linux = [s for s in room.terminals if s.is_linux]
@@ -108,6 +110,9 @@ def provision(vroom: VirtualRoom, progress=print) -> PlaybookResult:
         if down:
             raise VlabError(_("terminals did not come back after provisioning: {seats}",
                               seats=", ".join(down)))
+    if (mode or room.vars.get("lab_provision_mode")) == "pull" and linux and room.servers:
+        progress("running site.yml over the whole room; the terminals pull (docs/pull.md)")
+        return _check(push_and_pull(room, "site.yml", None, linux, False, None, None), "site.yml")
     progress("running site.yml over the whole room")
     return _check(run_playbook(inv, "site.yml", state=room.state,
                                limit=room_limit(room, None)), "site.yml")
