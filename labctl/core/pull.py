@@ -97,9 +97,10 @@ def _project_items() -> list[tuple[str, Path]]:
     for c in COLLECTIONS:
         tree(_collections_root() / c, f"collections/ansible_collections/{c}")
     # the lab_veyon filter describes the room with labctl's own code: it and what it imports
-    items += [("lib", root / "labctl"), ("lib/labctl", root / "labctl"),
-              ("lib/labctl/core", root / "labctl" / "core")]
-    items += [(f"lib/labctl/{m}", root / "labctl" / m) for m in LIBRARY]
+    # (this package's files, in a checkout as in an installed wheel)
+    package = Path(__file__).resolve().parents[1]
+    items += [("lib", package), ("lib/labctl", package), ("lib/labctl/core", package / "core")]
+    items += [(f"lib/labctl/{m}", package / m) for m in LIBRARY]
     return items
 
 

@@ -7,6 +7,7 @@ import json
 
 from labctl.cli import main
 from labctl.core import pull
+from labctl.core.inventory import render_vars
 
 from .conftest import INVENTORY, ssh
 
@@ -82,8 +83,12 @@ def test_students_and_the_network_cannot_change_what_root_runs(provisioned, conn
                                    "'cat /var/lib/labctl/pull/payload.json; "
                                    "sudo -n /usr/local/sbin/labctl-pull run </dev/null'")
     assert not student.ok and "Permission denied" in student.stderr
-    # the payload holds the seat's own values, not the vault's or the Veyon private key
+    # the payload holds the seat's own values (the students' passwords, which its accounts
+    # get), not the vault's variables, the room's seat database secret or Veyon's private key
     payload = ssh(connector, seat, "sudo cat /var/lib/labctl/pull/payload.json").stdout
+    room_secrets = render_vars(INVENTORY, ["it03"], ["vault_lab_seat_db_secret",
+                                                     "vault_lab_veyon_private_key"])["it03"]
+    assert room_secrets and all(str(v) not in payload for v in room_secrets.values())
     assert "vault_" not in payload and "PRIVATE KEY" not in payload
     assert "BEGIN PUBLIC KEY" in payload
     # a project whose bytes are not the sha256 labctl sent is refused before anything runs
