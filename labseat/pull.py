@@ -197,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         with open(STATE / "lock", "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise PullError("another pull run is going on this seat") from None
+            except BlockingIOError:  # the boot timer's run: this one goes next
+                say("wait", msg="another pull run is going on this seat: waiting for it")
+                fcntl.flock(lock, fcntl.LOCK_EX)
             if argv[1:] == ["--stored"]:
                 if not PAYLOAD.exists():
                     raise PullError("no payload yet: labctl provision --pull sends the first")

@@ -180,10 +180,13 @@ def seat_vars(room: Room, seats: list[Seat]) -> dict[str, dict]:
     rendered = render_vars(room.inventory, names,
                            lambda n: n.startswith("lab_") or n == "vault_lab_veyon_private_key",
                            defaults=_variable_files(), raw_on_error=True)
+    halves: dict[str, str] = {}  # one room key, derived once
     for values in rendered.values():
         private = values.pop("vault_lab_veyon_private_key", None)
         if private:
-            values["lab_veyon_public_key"] = public_key(private)
+            if private not in halves:
+                halves[private] = public_key(private)
+            values["lab_veyon_public_key"] = halves[private]
     return rendered
 
 
