@@ -396,6 +396,8 @@ ZH_CN = {
     "the lab server does not serve {files}: server.yml failed on {hosts}":
         "实验室服务器没有提供 {files}：server.yml 在 {hosts} 上失败",
     "no recap from labctl-pull": "labctl-pull 没有给出汇总",
+    "the admin host's mirror has no archive {sha}: run `labctl mirror`":
+        "管理主机的镜像中没有归档 {sha}：请运行 `labctl mirror`",
     "make the value renderable on the admin host (a lookup's file must exist here)":
         "让该值能在管理主机上渲染（lookup 读取的文件必须在本机存在）",
     "the mirror has no wheels of ansible-core for the terminals: run `labctl mirror`":

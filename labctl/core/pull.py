@@ -207,7 +207,7 @@ def payloads(room: Room, seats: list[Seat], check: bool = False) -> dict[str, di
     for s in room.seats:
         for g in set(s.groups) - {"all", "ungrouped"}:
             groups.setdefault(g, {"hosts": {}})["hosts"][s.name] = None
-    server = room.servers[0].ip
+    fallback = f"http://{room.servers[0].ip}/mirror/pull"
     out = {}
     for seat in seats:
         values = own[seat.name]
@@ -217,25 +217,32 @@ def payloads(room: Room, seats: list[Seat], check: bool = False) -> dict[str, di
                                        "ansible_python_interpreter": "/usr/bin/python3",
                                        "ansible_become": False}}
         out[seat.name] = {
-            "host": seat.name, "mirror": f"http://{server}/mirror/pull", "check": check,
+            # the seat's own lab_pull_mirror_url: the room's lab server, as lab_pull has it
+            "host": seat.name, "mirror": str(values.get("lab_pull_mirror_url") or fallback).rstrip("/"),
+            "check": check,
             "artifacts": {**shas, "coursedata": data[dataset]},
             "inventory": {"all": {"hosts": hosts, "children": groups}}}
     return out
 
 
-def publish(room: Room, shas: set[str], on_line=None) -> None:
-    """The lab server serves every archive the runs need: server.yml's mirror task (push)
-    copies the admin host's mirror to it when one is missing."""
+def publish(room: Room, mirrors: set[str], shas: set[str], on_line=None) -> None:
+    """Every mirror the seats use serves every archive the runs need: server.yml's mirror
+    task (push) copies the admin host's mirror to the lab server when one is missing."""
+    names = []
+    for sha in shas:
+        found = sorted(OUT.glob(f"*-{sha}.tar.gz"))
+        if not found:
+            raise PullError(_("the admin host's mirror has no archive {sha}: run `labctl mirror`",
+                              sha=sha[:12]))
+        names.append(found[0].name)
+
     def missing() -> list[str]:
         gone = []
-        for sha in shas:
-            name = next(OUT.glob(f"*-{sha}.tar.gz")).name
-            req = urllib.request.Request(f"http://{room.servers[0].ip}/mirror/pull/{name}",
-                                         method="HEAD")
+        for url in (f"{m}/{n}" for m in sorted(mirrors) for n in names):
             try:
-                urllib.request.urlopen(req, timeout=10).close()
+                urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=10).close()
             except OSError:
-                gone.append(name)
+                gone.append(url)
         return gone
 
     if missing():
@@ -302,8 +309,8 @@ def pull(room: Room, seats: list[Seat], check: bool = False, on_event=None, on_l
     if wheels is None:
         raise PullError(_("the mirror has no wheels of ansible-core for the terminals: run "
                           "`labctl mirror`"))
-    publish(room, {wheels} | {sha for p in given.values() for sha in p["artifacts"].values() if sha},
-            on_line)
+    publish(room, {p["mirror"] for p in given.values()},
+            {wheels} | {sha for p in given.values() for sha in p["artifacts"].values() if sha}, on_line)
     connector = Connector.for_room(room, timeout=10.0)
     lock = threading.Lock()
     result = PlaybookResult(f"{PLAYBOOK} (pull)", 0)

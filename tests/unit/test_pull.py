@@ -139,3 +139,9 @@ def test_validate_refuses_an_unknown_provisioning_mode(tmp_path, capsys):
     assert main(["validate", "-i", str(room.inventory)]) != 0
     err = capsys.readouterr()
     assert "lab_provision_mode" in err.out + err.err and "push" in err.out + err.err
+
+
+def test_an_archive_the_admin_host_lacks_is_named_with_the_fix(tmp_path):
+    room = _room(tmp_path, key=True)
+    with pytest.raises(pull.PullError, match="labctl mirror"):
+        pull.publish(room, {"http://10.77.0.10/mirror/pull"}, {"f" * 64})
