@@ -5,6 +5,8 @@ the others finish, and nothing a student or the network can change reaches root'
 
 import json
 
+import pytest
+
 from labctl.cli import main
 from labctl.core import pull
 from labctl.core.inventory import render_vars
@@ -12,6 +14,17 @@ from labctl.core.inventory import render_vars
 from .conftest import INVENTORY, ssh
 
 TERMINALS = ["it01", "it02", "it03", "it04"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_payload_left(provisioned, connector):
+    """A seat keeps the last payload for its boot timer's run, which would converge it five
+    minutes after its next boot, in the middle of another test (test_check's drifts):
+    the terminals forget it afterwards, and the timer has nothing to run."""
+    yield
+    vroom, _ = provisioned
+    for name in TERMINALS:
+        ssh(connector, vroom.room.seat(name), "sudo rm -f /var/lib/labctl/pull/payload.json")
 
 
 def provision_pull(capsys, *extra) -> dict:
@@ -79,6 +92,8 @@ def test_students_and_the_network_cannot_change_what_root_runs(provisioned, conn
                                 "/var/lib/labctl/pull/payload.json /opt/labctl/ansible/")
     assert mode.stdout.split("\n")[:2] == ["root 700", "root 600"], mode
     assert mode.stdout.split("\n")[2] == "root 755", mode
+    # the boot timer that converges a seat switched on after a change is there
+    assert ssh(connector, seat, "systemctl is-enabled labctl-pull.timer").stdout.strip() == "enabled"
     student = ssh(connector, seat, "sudo runuser -u student -- sh -c "
                                    "'cat /var/lib/labctl/pull/payload.json; "
                                    "sudo -n /usr/local/sbin/labctl-pull run </dev/null'")
