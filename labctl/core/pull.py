@@ -197,11 +197,11 @@ def payloads(room: Room, seats: list[Seat], check: bool = False) -> dict[str, di
                           "their copy of the project"))
     own = seat_vars(room, seats)
     defaults = _role_defaults()
-    datasets = {(v.get("lab_coursedata_seed", defaults["lab_coursedata_seed"]),
-                 str(v.get("lab_coursedata_scale", defaults["lab_coursedata_scale"])))
-                for v in own.values()}
+    dataset = {name: (v.get("lab_coursedata_seed", defaults["lab_coursedata_seed"]),
+                      str(v.get("lab_coursedata_scale", defaults["lab_coursedata_scale"])))
+               for name, v in own.items()}
     shas = {"project": project()}
-    data = {d: coursedata(*d) for d in datasets}
+    data = {d: coursedata(*d) for d in set(dataset.values())}
     public = {s.name: {k: v for k, v in s.vars.items() if k in PUBLIC} for s in room.seats}
     groups: dict[str, dict] = {}
     for s in room.seats:
@@ -211,8 +211,6 @@ def payloads(room: Room, seats: list[Seat], check: bool = False) -> dict[str, di
     out = {}
     for seat in seats:
         values = own[seat.name]
-        dataset = (values.get("lab_coursedata_seed", defaults["lab_coursedata_seed"]),
-                   str(values.get("lab_coursedata_scale", defaults["lab_coursedata_scale"])))
         hosts = {**public, seat.name: {**public[seat.name], **values, "ansible_connection": "local",
                                        "ansible_python_interpreter": "/usr/bin/python3",
                                        "ansible_become": False}}
@@ -220,7 +218,7 @@ def payloads(room: Room, seats: list[Seat], check: bool = False) -> dict[str, di
             # the seat's own lab_pull_mirror_url: the room's lab server, as lab_pull has it
             "host": seat.name, "mirror": str(values.get("lab_pull_mirror_url") or fallback).rstrip("/"),
             "check": check,
-            "artifacts": {**shas, "coursedata": data[dataset]},
+            "artifacts": {**shas, "coursedata": data[dataset[seat.name]]},
             "inventory": {"all": {"hosts": hosts, "children": groups}}}
     return out
 
