@@ -40,7 +40,8 @@ import time
 from _room import cpu_now, cpu_split, each_room
 
 from labctl.core import paths
-from labctl.core.playbook import push_and_pull, run_playbook
+from labctl.core.playbook import run_playbook
+from labctl.core.pull import push_and_pull
 
 STOCK_CFG = f"""[defaults]
 roles_path = {paths.PROJECT / 'roles'}

@@ -104,7 +104,7 @@ def cmd_vlab(args) -> int:
 
 
 def cmd_provision(args) -> int:
-    from labctl.core.playbook import provision
+    from labctl.core.provisioning import provision
     room = _room(args)
     with Bar(_("{playbook}: host tasks", playbook=args.playbook), shown=not args.json) as bar:
         result = provision(room, args.playbook, args.limit, check=args.check, diff=args.diff,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import signal
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labctl.core import paths
-from labctl.core.errors import LabError, NoSuchSeat
+from labctl.core.errors import LabError
 from labctl.core.inventory import load_room
 
 PLAYBOOKS = paths.PROJECT / "playbooks"
@@ -112,6 +111,17 @@ class TaskEvent:
     message: str = ""
 
 
+def host_event(kind: str, host: str, task: str, message, ignored: bool = False
+               ) -> tuple[TaskEvent, str | None]:
+    """One host's result of a task as a TaskEvent, and the failure line the run's result
+    keeps for the host (None unless it failed or was unreachable, and not ignored): the
+    same for a push run's events and a pulled seat's."""
+    message = str(message)[-300:]
+    failed = kind in ("failed", "unreachable") and not ignored
+    return (TaskEvent(kind, host, task, message),
+            f"{task}: {message}".strip(": ") if failed else None)
+
+
 KINDS = {"runner_on_ok": "ok", "runner_on_failed": "failed", "runner_on_unreachable": "unreachable",
          "runner_on_skipped": "skipped", "runner_item_on_failed": "failed"}
 
@@ -163,11 +173,13 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
         elif kind in KINDS and data.get("host"):
             res = data.get("res") or {}
             what = "changed" if KINDS[kind] == "ok" and res.get("changed") else KINDS[kind]
-            message = str(res.get("msg") or res.get("reason") or "")[-300:]
-            if what in ("failed", "unreachable") and not data.get("ignore_errors"):
-                failures[data["host"]] = f"{data.get('task', task[0])}: {message}".strip(": ")
+            e, failure = host_event(what, data["host"], data.get("task", task[0]),
+                                    res.get("msg") or res.get("reason") or "",
+                                    bool(data.get("ignore_errors")))
+            if failure:
+                failures[data["host"]] = failure
             if on_event:
-                on_event(TaskEvent(what, data["host"], data.get("task", task[0]), message))
+                on_event(e)
         elif kind == "playbook_on_stats":
             recapped[0] = True
             hosts = set().union(*(data.get(k) or {} for k in
@@ -206,115 +218,9 @@ def run_playbook(inventory: str | Path, playbook: str = "site.yml", limit: str |
     return PlaybookResult(str(path.name), rc, recap, "".join(lines), stopped, failures, recapped[0])
 
 
-MODES = ("push", "pull")
-PULLED = ("site.yml", "terminals.yml")  # the playbooks whose Linux terminals can pull
-
-
-def provision(room, playbook: str = "site.yml", limit: str | None = None, check: bool = False,
-              diff: bool = False, on_line=None, extra_args: list[str] | None = None,
-              on_event=None, on_progress=None, mode: str | None = None) -> PlaybookResult:
-    """Run a playbook over the room (limit: an Ansible pattern) and record each host's
-    outcome in the audit log: the one provisioning action of the CLI and the console. A
-    run that did not finish is recorded as failed on every host it was meant for.
-    on_progress(done, expected) after each host's task: expected is how many the last
-    complete run of the same playbook, limit and tags had (None before the first).
-    mode: push (Ansible on the admin host reaches every host) or pull (the Linux terminals
-    of site.yml or terminals.yml converge themselves, docs/pull.md; the rest is pushed);
-    default: the inventory's lab_provision_mode, else push."""
-    from labctl.core import audit
-    mode = mode or room.vars.get("lab_provision_mode") or "push"
-    pulled = [] if mode != "pull" or playbook not in PULLED or diff or extra_args else [
-        s for s in _meant(room, limit) if s.is_terminal and s.is_linux]
-    runs = _Runs(room.state)
-    key = " ".join([playbook, limit or "-", "check" if check else "apply", *(extra_args or []),
-                    *(["pull"] if pulled else [])])
-    expected, done = runs.get(key), [0]
-
-    def event(e: TaskEvent) -> None:
-        if e.kind != "task":
-            done[0] += 1
-            if on_progress:
-                on_progress(done[0], max(expected, done[0]) if expected else None)
-        if on_event:
-            on_event(e)
-
-    if pulled:
-        result = push_and_pull(room, playbook, limit, pulled, check, on_line, event)
-    else:
-        result = run_playbook(room.inventory, playbook, limit=room_limit(room, limit), check=check,
-                              diff=diff, on_line=on_line, extra_args=extra_args, on_event=event,
-                              state=room.state)
-    if result.recapped and not result.interrupted:
-        runs.put(key, done[0])
-    meant = {s.name for s in _meant(room, limit)}
-    action = "provision (check)" if check else "provision"
-    for host in sorted(set(result.recap) | (meant if result.interrupted else set())):
-        outcome, detail = result.outcome(host)
-        audit.record_event(room.name, action, host, outcome, detail)
-    return result
-
-
-def _meant(room, limit: str | None) -> list:
-    try:
-        return room.match(limit)
-    except NoSuchSeat:  # a pattern only Ansible knows (the switch, an exclusion)
-        return []
-
-
-def push_and_pull(room, playbook: str, limit: str | None, pulled: list, check: bool,
-                   on_line, on_event) -> PlaybookResult:
-    """The pulled terminals converge themselves; what else the run was meant for (the switch,
-    the server, Windows terminals: site.yml) is pushed first, as the terminals use the
-    server's mirror."""
-    from labctl.core.pull import pull
-    result = PlaybookResult(playbook, 0)
-    if playbook != "terminals.yml":
-        pushed = run_playbook(room.inventory, playbook, check=check, on_line=on_line,
-                              on_event=on_event, state=room.state,
-                              limit=room_limit(room, ",".join([limit or "all",
-                                                               *(f"!{s.name}" for s in pulled)])))
-        if pushed.interrupted:
-            return pushed
-        result = pushed
-    terminals = pull(room, pulled, check=check, on_event=on_event, on_line=on_line)
-    result.recap.update(terminals.recap)
-    result.failures.update(terminals.failures)
-    result.output += terminals.output
-    result.returncode = max(result.returncode, terminals.returncode)
-    result.playbook = f"{playbook} (pull)"
-    return result
-
-
 def room_limit(room, limit: str | None) -> str | None:
     """An Ansible limit kept inside the room: in a campus inventory, the room's group
     intersected with it (Ansible's `a,b,&group` is (a or b) and group)."""
     if room.group is None:
         return limit
     return f"{limit},&{room.group}" if limit else room.group
-
-
-class _Runs:
-    """How many host-tasks each kind of run had the last time it completed (runs.json in
-    the room's state directory): the next run's progress has a total and a time left."""
-
-    def __init__(self, state: paths.RoomState):
-        self.path = state.dir / "runs.json"
-
-    def _read(self) -> dict:
-        try:
-            return json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def get(self, key: str) -> int | None:
-        value = self._read().get(key)
-        return value if isinstance(value, int) and value > 0 else None
-
-    def put(self, key: str, count: int) -> None:
-        runs = {**self._read(), key: count}
-        try:
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(runs, indent=1))
-            tmp.replace(self.path)
-        except OSError:  # a state directory this user cannot write: no estimate next time
-            pass

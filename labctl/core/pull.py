@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
+import tempfile
 import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +33,11 @@ import yaml
 
 from labctl.core import mirror, paths
 from labctl.core.errors import LabError
-from labctl.core.playbook import HostRecap, PlaybookResult, TaskEvent, room_limit, run_playbook
+from labctl.core.inventory import render_vars
+from labctl.core.playbook import HostRecap, PlaybookResult, host_event, room_limit, run_playbook
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector
+from labctl.core.veyon import public_key
 from labctl.i18n import _
 
 OUT = mirror.MIRROR / "pull"
@@ -120,7 +125,6 @@ def _artifact(name: str, items: list[tuple[str, Path]], extra: dict[str, str]) -
             return known["sha256"]
     except (OSError, ValueError, KeyError):
         pass
-    import tempfile
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         for arc, text in extra.items():
             (Path(tmp) / arc).write_text(text)
@@ -139,8 +143,6 @@ def project() -> str:
 
 def coursedata(seed: int, scale: str) -> str:
     """The course data set the terminals load, generated here first when missing."""
-    import subprocess
-    import sys
     store, name = Path("/var/lib/labctl/coursedata"), f"{seed}-{scale}"
     data, book = store / name, store / f"{name}.xlsx"
     labctl = [sys.executable, "-m", "labctl"]
@@ -164,18 +166,18 @@ def _variable_files() -> list[Path]:
     return [f for f in files if f.exists()]
 
 
-def _role_defaults() -> dict:
-    out: dict = {}
-    for f in _variable_files():
-        out.update(yaml.safe_load(f.read_text()) or {})
-    return out
+def _dataset(values: dict) -> tuple[int, str]:
+    """The (seed, scale) of the course data set a seat's values ask for (lab_coursedata's
+    defaults when they do not)."""
+    defaults = yaml.safe_load((paths.PROJECT / "roles" / "lab_coursedata" / "defaults" /
+                               "main.yml").read_text())
+    return (values.get("lab_coursedata_seed", defaults["lab_coursedata_seed"]),
+            str(values.get("lab_coursedata_scale", defaults["lab_coursedata_scale"])))
 
 
 def seat_vars(room: Room, seats: list[Seat]) -> dict[str, dict]:
     """Each seat's own lab_* variables, rendered here (its secrets included, the vault's
     variables themselves not), and Veyon's public key instead of the room's private key."""
-    from labctl.core.inventory import render_vars
-    from labctl.core.veyon import public_key
     names = [s.name for s in seats]
     rendered = render_vars(room.inventory, names,
                            lambda n: n.startswith("lab_") or n == "vault_lab_veyon_private_key",
@@ -196,10 +198,7 @@ def payloads(room: Room, seats: list[Seat], check: bool = False) -> dict[str, di
         raise PullError(_("pull mode needs the room's lab server: it serves the terminals "
                           "their copy of the project"))
     own = seat_vars(room, seats)
-    defaults = _role_defaults()
-    dataset = {name: (v.get("lab_coursedata_seed", defaults["lab_coursedata_seed"]),
-                      str(v.get("lab_coursedata_scale", defaults["lab_coursedata_scale"])))
-               for name, v in own.items()}
+    dataset = {name: _dataset(v) for name, v in own.items()}
     shas = {"project": project()}
     data = {d: coursedata(*d) for d in set(dataset.values())}
     public = {s.name: {k: v for k, v in s.vars.items() if k in PUBLIC} for s in room.seats}
@@ -279,11 +278,13 @@ def _one(connector: Connector, seat: Seat, payload: dict, on_event, lock,
                                           r["skipped"])
                 elif kind == "error":
                     failure = e.get("msg", "")
-                elif kind in ("failed", "unreachable") and not e.get("ignored"):
-                    failure = f"{e.get('task', '')}: {e.get('msg', '')}".strip(": ")
-                if on_event and kind in ("ok", "changed", "failed", "unreachable", "skipped"):
-                    with lock:
-                        on_event(TaskEvent(kind, seat.name, e.get("task", ""), e.get("msg", "")))
+                elif kind in ("ok", "changed", "failed", "unreachable", "skipped"):
+                    event, why = host_event(kind, seat.name, e.get("task", ""), e.get("msg", ""),
+                                            bool(e.get("ignored")))
+                    failure = why or failure
+                    if on_event:
+                        with lock:
+                            on_event(event)
             status = stdout.channel.recv_exit_status()
             if status and not failure:
                 failure = (stderr.read().decode(errors="replace").strip()
@@ -335,4 +336,27 @@ def pull(room: Room, seats: list[Seat], check: bool = False, on_event=None, on_l
                         + (f" ({result.failures[seat.name]})" if seat.name in result.failures else ""))
     result.output = "".join(lines)
     result.returncode = 2 if result.failed_hosts else 0
+    return result
+
+
+def push_and_pull(room: Room, playbook: str, limit: str | None, pulled: list[Seat], check: bool,
+                  on_line, on_event) -> PlaybookResult:
+    """The pulled terminals converge themselves; what else the run was meant for (the switch,
+    the server, Windows terminals: site.yml) is pushed first, as the terminals use the
+    server's mirror."""
+    result = PlaybookResult(playbook, 0)
+    if playbook != PLAYBOOK:
+        pushed = run_playbook(room.inventory, playbook, check=check, on_line=on_line,
+                              on_event=on_event, state=room.state,
+                              limit=room_limit(room, ",".join([limit or "all",
+                                                               *(f"!{s.name}" for s in pulled)])))
+        if pushed.interrupted:
+            return pushed
+        result = pushed
+    terminals = pull(room, pulled, check=check, on_event=on_event, on_line=on_line)
+    result.recap.update(terminals.recap)
+    result.failures.update(terminals.failures)
+    result.output += terminals.output
+    result.returncode = max(result.returncode, terminals.returncode)
+    result.playbook = f"{playbook} (pull)"
     return result

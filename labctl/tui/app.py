@@ -403,7 +403,7 @@ class LabConsole(App):
 
     @work(thread=True, group="action", exit_on_error=False)
     def run_provision(self, seats: list[Seat]) -> None:
-        from labctl.core.playbook import provision
+        from labctl.core.provisioning import provision
         names = {s.name for s in seats}
         self.news(seats, "provisioning")
 

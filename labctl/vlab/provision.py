@@ -16,7 +16,8 @@ from pathlib import Path
 
 from labctl.core import paths
 from labctl.core.errors import VlabError
-from labctl.core.playbook import PlaybookResult, push_and_pull, room_limit, run_playbook
+from labctl.core.playbook import PlaybookResult, room_limit, run_playbook
+from labctl.core.pull import push_and_pull
 from labctl.i18n import _
 from labctl.vlab import image as golden
 from labctl.vlab.room import VirtualRoom

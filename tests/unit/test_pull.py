@@ -120,7 +120,8 @@ def test_a_value_the_admin_host_cannot_render_is_one_clear_error(tmp_path):
     assert "id_ed25519.pub" in str(err.value)
 
 
-def test_the_project_archive_holds_what_a_terminal_run_needs():
+def test_the_project_archive_holds_what_a_terminal_run_needs(tmp_path, monkeypatch):
+    monkeypatch.setattr(pull, "OUT", tmp_path)  # not the mirror a running room is served from
     sha = pull.project()
     with tarfile.open(pull.OUT / f"project-{sha}.tar.gz") as tar:
         names = set(tar.getnames())
