@@ -44,14 +44,17 @@ def test_pull_converges_repairs_drift_and_then_changes_nothing(provisioned, conn
     first = provision_pull(capsys)
     assert first["code"] == 0 and first["ok"], first
     assert sorted(hosts(first)) == TERMINALS and first["playbook"] == "terminals.yml (pull)"
-    # drift on one seat: its reset tool gone
+    # drift on one seat: its reset tool gone, and a package removed (the roles' package
+    # tasks skip apt when dpkg says every package is there: this one is not)
     it02 = vroom.room.seat("it02")
-    assert ssh(connector, it02, "sudo rm /usr/local/sbin/lab-reset").ok
+    assert ssh(connector, it02, "sudo rm /usr/local/sbin/lab-reset && "
+                                "sudo DEBIAN_FRONTEND=noninteractive apt-get remove -y -q at").ok
     repaired = hosts(provision_pull(capsys))
     assert repaired["it02"]["changed"] >= 1 and repaired["it02"]["outcome"] == "ok", repaired
     assert {h: r["changed"] for h, r in repaired.items() if h != "it02"} == \
         {h: 0 for h in TERMINALS if h != "it02"}, repaired
     assert ssh(connector, it02, "sudo test -x /usr/local/sbin/lab-reset").ok
+    assert ssh(connector, it02, "dpkg-query -W -f '${db:Status-Status}' at").stdout == "installed"
     again = provision_pull(capsys)
     assert again["code"] == 0 and {h: r["changed"] for h, r in hosts(again).items()} == \
         {h: 0 for h in TERMINALS}, again
