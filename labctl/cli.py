@@ -534,8 +534,9 @@ def cmd_status(args) -> int:
     try:
         while True:
             started = time.monotonic()
-            views = [(room, v) for room, pool, power in watched
-                     for v in status.views(room, pool.sweep(), power())]
+            swept = status.sweep_rooms([pool.sweep for _room_, pool, _power in watched])
+            views = [(room, v) for (room, _pool, power), healths in zip(watched, swept)
+                     for v in status.views(room, healths, power())]
             if args.json:
                 print(json.dumps([{"room": room.name, **status.as_dict(v)} for room, v in views],
                                  ensure_ascii=False), flush=True)

@@ -1,8 +1,9 @@
 """A persistent, parallel pool of verified SSH connections for health polling.
 
-One connection per seat stays open between sweeps (a probe is then one exec on an
-open channel, not a handshake); a seat that fails is dropped and reconnected on a
-later sweep, so it comes back on its own. A sweep never waits longer than its
+One connection per seat stays open between sweeps, and on it one channel runs the
+seat's probe agent (health.AGENT): a probe is then one line sent and one answer read
+on an open channel, not a handshake nor a new command. A seat that fails is dropped and
+reconnected on a later sweep, so it comes back on its own. A sweep never waits longer than its
 deadline: a seat that has not answered by then is reported unreachable, and its
 stuck probe is not started again until it ends (polls of a seat never overlap).
 
@@ -15,6 +16,7 @@ fresh, verified one (a changed host key or a refused key shows within that time)
 from __future__ import annotations
 
 import random
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -28,15 +30,19 @@ from labctl.core.ssh import Connector, run
 
 class Pool:
     def __init__(self, room: Room, connector: Connector | None = None, timeout: float = 3.0,
-                 persistent: bool = True, workers: int = 64, relogin: float = 60.0):
+                 persistent: bool = True, workers: int = 64, relogin: float = 60.0,
+                 agent: bool = True):
         self.room = room
         self.timeout = timeout
         self.persistent = persistent
+        self.agent = agent and persistent  # the probe agent lives on a connection kept open
         self.relogin = relogin
         self._opened: dict[str, float] = {}
         self.connector = connector or Connector.for_room(room,
                                                 timeout=timeout, retries=0)
         self._clients: dict[str, object] = {}
+        self._agents: dict[str, tuple[object, object]] = {}  # seat -> (its client, agent channel)
+        self._no_agent: set[str] = set()  # seats without python3: the shell probe each time
         self._busy: set[str] = set()
         self._cpu: dict[str, health.CpuSample] = {}
         self._lock = threading.Lock()
@@ -56,6 +62,7 @@ class Pool:
         if self.persistent:
             with self._lock:
                 self._clients[seat.name] = new
+                self._no_agent.discard(seat.name)  # python3 may have come since
                 # spread over time, so that a room's seats are not all logged in anew at once
                 self._opened[seat.name] = time.monotonic() - random.uniform(0, self.relogin / 2)
         return new
@@ -70,6 +77,8 @@ class Pool:
         with self._lock:
             client = self._clients.pop(name, None)
             self._opened.pop(name, None)
+            self._agents.pop(name, None)
+            self._no_agent.discard(name)
         if client is not None:
             client.close()
 
@@ -79,15 +88,17 @@ class Pool:
             client = self._client(seat)
             windows = seat.os_family == "windows"
             try:
-                out = run(client, health.PROBE_WINDOWS if windows else health.PROBE,
-                          timeout=self.timeout)
+                if windows:
+                    out = run(client, health.PROBE_WINDOWS, timeout=self.timeout).stdout
+                else:
+                    out = self._ask(seat.name, client)
             finally:
                 if not self.persistent:
                     client.close()
             if windows:
-                result = health.parse_windows(seat.name, out.stdout)
+                result = health.parse_windows(seat.name, out)
             else:
-                result = health.parse(seat.name, out.stdout, self._cpu.get(seat.name))
+                result = health.parse(seat.name, out, self._cpu.get(seat.name))
                 self._cpu[seat.name] = result.cpu_sample
                 sshd = result.services.get("ssh", "active")
                 if sshd not in ("active", "reloading", "unknown"):
@@ -103,6 +114,36 @@ class Pool:
             result = Health(seat.name, "unreachable", error=f"{type(exc).__name__}: {exc}")
         result.latency = time.monotonic() - start
         return result
+
+    def _ask(self, name: str, client) -> str:
+        """One Linux probe's output: from the seat's agent (health.AGENT, started once on this
+        connection and kept), or the shell probe where the seat has no python3 or the pool
+        keeps no connection (or was told not to: agent=False)."""
+        if not self.agent or name in self._no_agent:
+            return run(client, health.PROBE, timeout=self.timeout).stdout
+        with self._lock:
+            owner, channel = self._agents.get(name, (None, None))
+        if owner is not client or channel.closed:
+            channel = client.get_transport().open_session(timeout=self.timeout)
+            channel.exec_command(health.AGENT_COMMAND)
+            with self._lock:
+                self._agents[name] = (client, channel)
+        channel.settimeout(self.timeout)
+        channel.sendall(b"\n")
+        end, answer = (health.END + "\n").encode(), b""
+        try:
+            while not answer.endswith(end):
+                data = channel.recv(65536)
+                if not data:  # the agent ended: no python3 there, or it was killed
+                    status = channel.recv_exit_status()
+                    if status == 127:
+                        self._no_agent.add(name)
+                        return run(client, health.PROBE, timeout=self.timeout).stdout
+                    raise LabError(f"{name}: the health probe ended (exit {status})")
+                answer += data
+        except socket.timeout:
+            raise LabError(f"{name}: no answer within {self.timeout:g} s") from None
+        return answer[:-len(end)].decode(errors="replace")
 
     def sweep(self, seats: list[Seat] | None = None) -> dict[str, Health]:
         """Health of every seat, in at most about 2 x timeout."""

@@ -9,7 +9,7 @@ import time
 from labctl.cli import main
 from labctl.core.pool import Pool
 
-from .conftest import INVENTORY, wait_for
+from .conftest import INVENTORY, open_student_session, ssh, wait_for
 
 
 def test_a_sweep_reads_every_seat_over_persistent_connections(provisioned):
@@ -28,6 +28,31 @@ def test_a_sweep_reads_every_seat_over_persistent_connections(provisioned):
         assert 0 < h.uptime < 24 * 3600 and 0 < h.disk < 100
     finally:
         pool.close()
+
+
+def test_the_probe_agent_sees_a_student_log_in_and_out_and_is_one_process(provisioned, connector):
+    """The pool's probe runs as one agent process a seat, kept between sweeps: it sees a
+    student's login (utmp) and logout, and a new connection starts a new agent while the
+    old one ends with its channel."""
+    vroom, _ = provisioned
+    seat = vroom.room.seat("it03")
+    pool = Pool(vroom.room, timeout=3.0)
+    agents = "pgrep -u {} -f '^python3 -I -c' | sort".format(connector.user)
+    try:
+        assert pool.sweep()["it03"].users == []
+        first = ssh(connector, seat, agents).stdout.split()
+        assert len(first) == 1, first
+        client = open_student_session(connector, seat)
+        try:
+            assert wait_for(lambda: pool.sweep()["it03"].users == ["student"], 10, 0.5)
+            assert ssh(connector, seat, agents).stdout.split() == first, "one agent, kept"
+        finally:
+            client.close()
+        assert wait_for(lambda: pool.sweep()["it03"].users == [], 10, 0.5)
+    finally:
+        pool.close()
+    assert wait_for(lambda: not ssh(connector, seat, agents).stdout.strip(), 10), \
+        "the agent outlived its connection"
 
 
 def test_a_dead_seat_is_unreachable_fast_and_comes_back_on_its_own(provisioned):

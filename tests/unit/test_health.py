@@ -96,3 +96,24 @@ def test_every_filesystem_a_student_can_fill_is_read_and_a_full_one_named():
     assert full(h) == ["/home/student"] and fullest(h) == ("/home/student", 100.0)
     from labctl.core.status import seat_state
     assert seat_state(h, True, "", None) == "disk full"
+
+
+def test_the_probe_agent_reads_what_the_shell_probe_reads():
+    """The agent the pool keeps on each seat and the shell probe, run here on this host: the
+    same parser reads both to the same figures, newline after newline (one answer each)."""
+    import subprocess
+    shell = health.parse("here", subprocess.run(["sh", "-c", health.PROBE], capture_output=True,
+                                                text=True, check=True).stdout)
+    agent = subprocess.run(["sh", "-c", health.AGENT_COMMAND], input="\n\n", capture_output=True,
+                           text=True, timeout=30)
+    assert agent.returncode == 0 and agent.stderr == ""
+    answers = agent.stdout.split(health.END + "\n")
+    assert len(answers) == 3 and answers[2] == "", "one answer a newline, then the end on EOF"
+    for answer in answers[:2]:
+        h = health.parse("here", answer)
+        assert h.boot_id == shell.boot_id and h.host_figures == shell.host_figures
+        assert h.users == shell.users and h.services == shell.services
+        assert h.filesystems.keys() == shell.filesystems.keys()
+        assert all(abs(h.filesystems[m] - shell.filesystems[m]) <= 1 for m in h.filesystems)
+        assert h.memory == pytest.approx(shell.memory, abs=2)
+        assert h.uptime == pytest.approx(shell.uptime, abs=5)
