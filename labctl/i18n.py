@@ -402,6 +402,11 @@ ZH_CN = {
         "让该值能在管理主机上渲染（lookup 读取的文件必须在本机存在）",
     "the mirror has no wheels of ansible-core for the terminals: run `labctl mirror`":
         "镜像中没有供终端使用的 ansible-core wheel：请运行 `labctl mirror`",
+    "the collection {name} is not installed beside ansible-core here: "
+    "pip install ansible (scripts/setup does)":
+        "本机 ansible-core 旁没有安装集合 {name}：请 pip install ansible（scripts/setup 会安装）",
+    "the health probe ended (exit {status})": "健康探测程序已结束（退出码 {status}）",
+    "no answer within {seconds} s": "{seconds} 秒内没有应答",
     "the shop database of the data-analysis courses": "数据分析课程使用的网店数据库",
     "the course database (default shop)": "课程数据库（默认 shop）",
     "a file holding the MariaDB user's password": "存放 MariaDB 用户密码的文件",

@@ -14,6 +14,7 @@ again by the roles' own validation, so plain ansible-playbook is just as safe).
 
 from __future__ import annotations
 
+import copy
 import functools
 import ipaddress
 import os
@@ -441,12 +442,20 @@ def render_vars(inventory: str | Path, hosts: list[str], names, defaults: list[P
     base: dict = {}
     for f in defaults:
         base.update(loader.load_from_file(str(f), trusted_as_template=True) or {})
+    every = {name: manager.get_vars(host=inventory.get_host(name), include_hostvars=False)
+             for name in hosts}
+    # a value that is the same for every host is templated once (a room's 60 seats compile
+    # and render each of their templates once, not 60 times)
+    per_host = _host_bound([{**base, **hv} for hv in every.values()])
+    shared: dict = {}
     rendered = {}
-    for name in hosts:
-        hv = manager.get_vars(host=inventory.get_host(name), include_hostvars=False)
+    for name, hv in every.items():
         templar = Templar(loader=loader, variables={**base, **hv, "hostvars": hostvars})
         rendered[name] = {}
         for n in [n for n in hv if wanted(n)]:
+            if n in shared:
+                rendered[name][n] = copy.deepcopy(shared[n])
+                continue
             try:
                 rendered[name][n] = _plain(templar.template(hv[n]))
             except AnsibleUndefinedVariable:
@@ -459,7 +468,60 @@ def render_vars(inventory: str | Path, hosts: list[str], names, defaults: list[P
                 raise InventoryError([Problem(str(inventory_path), name, n, str(exc).splitlines()[0],
                                               _("make the value renderable on the admin host "
                                                 "(a lookup's file must exist here)"))]) from None
+            if n not in per_host:
+                shared[n] = copy.deepcopy(rendered[name][n])
     return rendered
+
+
+_JINJA: list = []
+# names whose value is never the same from host to host (hostvars is: every host sees all
+# of them), and templates whose result is not a function of the variables they name
+_HOST_NAMES = {"inventory_hostname", "inventory_hostname_short", "group_names"}
+_UNSTABLE = re.compile(r"\b(random|shuffle|now|uuid|password|pipe)\b")
+
+
+def _names_in(value) -> set[str] | None:
+    """The variables a raw value's templates name (None: a template that can't be read
+    here, or whose result changes from one rendering to the next)."""
+    import jinja2
+    import jinja2.meta
+    if not _JINJA:
+        _JINJA.append(jinja2.Environment())
+    names: set[str] = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack += [*v.keys(), *v.values()]
+        elif isinstance(v, (list, tuple)):
+            stack += list(v)
+        elif isinstance(v, str) and ("{{" in v or "{%" in v):
+            if _UNSTABLE.search(v):
+                return None
+            try:
+                names |= jinja2.meta.find_undeclared_variables(_JINJA[0].parse(str(v)))
+            except jinja2.TemplateSyntaxError:
+                return None
+    return names
+
+
+def _host_bound(hosts_vars: list[dict]) -> set[str]:
+    """The variables whose rendered value may differ from host to host: a raw value that
+    differs, a template naming one of those (through any chain of variables), or one that
+    can't be told."""
+    first = hosts_vars[0] if hosts_vars else {}
+    keys = set().union(*hosts_vars) if hosts_vars else set()
+    bound = set(_HOST_NAMES) | {k for k in keys if any(k not in hv or hv[k] != first.get(k)
+                                                        for hv in hosts_vars)}
+    refs = {k: _names_in(first[k]) for k in keys - bound}
+    grew = True
+    while grew:
+        grew = False
+        for k, names in refs.items():
+            if k not in bound and (names is None or names & bound):
+                bound.add(k)
+                grew = True
+    return bound
 
 
 def load_room(inventory: str | Path, name: str | None = None) -> Room:

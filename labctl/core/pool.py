@@ -26,6 +26,7 @@ from labctl.core.errors import LabError
 from labctl.core.health import Health
 from labctl.core.room import Room, Seat
 from labctl.core.ssh import Connector, run
+from labctl.i18n import _
 
 
 class Pool:
@@ -139,10 +140,12 @@ class Pool:
                     if status == 127:
                         self._no_agent.add(name)
                         return run(client, health.PROBE, timeout=self.timeout).stdout
-                    raise LabError(f"{name}: the health probe ended (exit {status})")
+                    raise LabError(f"{name}: " + _("the health probe ended (exit {status})",
+                                                    status=status))
                 answer += data
         except socket.timeout:
-            raise LabError(f"{name}: no answer within {self.timeout:g} s") from None
+            raise LabError(f"{name}: " + _("no answer within {seconds} s",
+                                            seconds=f"{self.timeout:g}")) from None
         return answer[:-len(end)].decode(errors="replace")
 
     def sweep(self, seats: list[Seat] | None = None) -> dict[str, Health]:

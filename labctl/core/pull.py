@@ -76,9 +76,15 @@ def terminal_roles() -> list[str]:
     return [r["role"] if isinstance(r, dict) else r for play in plays for r in play["roles"]]
 
 
-def _collections_root() -> Path:
+def _collection(name: str) -> Path:
+    """Where the installed collection is: the ansible_collections directory that holds it
+    (once Ansible's plugin loader is set up, its own internal one comes first)."""
     import ansible_collections
-    return Path(next(iter(ansible_collections.__path__)))
+    for root in ansible_collections.__path__:
+        if (Path(root) / name / "MANIFEST.json").is_file():
+            return Path(root) / name
+    raise PullError(_("the collection {name} is not installed beside ansible-core here: "
+                      "pip install ansible (scripts/setup does)", name=name.replace("/", ".")))
 
 
 def _project_items() -> list[tuple[str, Path]]:
@@ -100,7 +106,7 @@ def _project_items() -> list[tuple[str, Path]]:
         items.append((name, top))
         tree(top, name)
     for c in COLLECTIONS:
-        tree(_collections_root() / c, f"collections/ansible_collections/{c}")
+        tree(_collection(c), f"collections/ansible_collections/{c}")
     # the lab_veyon filter describes the room with labctl's own code: it and what it imports
     # (this package's files, in a checkout as in an installed wheel)
     package = Path(__file__).resolve().parents[1]
