@@ -15,7 +15,9 @@ round):
 - new connection: a new SSH connection a seat a probe.
 
 It prints per-seat probe latency (p50, p95), the wall time of a sweep, the admin host's
-CPU a sweep and its share of one core at a 2 s refresh, and the seats' CPU a probe (the
+CPU a sweep (the sweep and the status views built from it, audit store included: what
+`labctl status --watch` and the console spend each refresh, less drawing) and its share
+of one core at a 2 s refresh, and the seats' CPU a probe (the
 machine's CPU during the sweeps less the admin host's, by probe). The model of a real
 room: there each seat has its own CPU, so the seats' share is spent in parallel and only
 the admin host's share of its own core limits how many seats one console can watch at a
@@ -63,6 +65,8 @@ def measure(kinds: dict[str, list[Pool]], sweeps: int) -> dict:
             g = got[name]
             before, t0 = cpu_now(), time.monotonic()
             results = status.sweep_rooms([p.sweep for p in kinds[name]])
+            for pool, healths in zip(kinds[name], results):  # what status shows: + the audit store
+                status.views(pool.room, healths)
             g["walls"].append(time.monotonic() - t0)
             (machine, own) = (b - a for a, b in zip(before, cpu_now()))
             probes = sum(len(r) for r in results)
@@ -86,7 +90,7 @@ def second_base(base, tmp: Path):
     if password is not None:
         (tmp / "demob.vault-pass").symlink_to(password.resolve())
     net = str(base.subnet.network_address).rsplit(".", 2)[0]  # 10.77
-    other = f"{net.split('.')[0]}.{int(net.split('.')[1]) + 1}"
+    other = f"{net.split('.')[0]}.{(int(net.split('.')[1]) + 100) % 256}"  # not the test room's
     for f in out.rglob("*.yml"):
         f.write_text(f.read_text().replace(f"lab_room_name: {base.name}", "lab_room_name: demob")
                      .replace(f"{net}.", f"{other}."))
