@@ -6,13 +6,17 @@
 For each size it boots a generated room of N terminals (plus the server); with --rooms 2
 a second one beside it, on a subnet and bridge of its own, and every sweep takes both
 rooms at once (core.status.sweep_rooms, as `labctl status` does). It then runs
-`--sweeps` sweeps of each kind, taken in turn (which kind goes first changes every
-round):
+`--sweeps` sweeps of each kind at the console's 2 s refresh, one kind after the other,
+each on a quiet machine:
 
 - agent: labctl's pool, one connection a seat kept open and on it the probe agent
   (health.AGENT): one line sent and one answer read a probe;
 - shell: the same connections, a new command (the shell probe, health.PROBE) a probe;
 - new connection: a new SSH connection a seat a probe.
+
+Each kind starts once the machine is quiet (the seats' boot, the last kind's probes
+done); what it still spends with nobody polling is measured first and left out of the
+seats' figure.
 
 It prints per-seat probe latency (p50, p95), the wall time of a sweep, the admin host's
 CPU a sweep (the sweep and the status views built from it, audit store included: what
@@ -53,33 +57,60 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def measure(kinds: dict[str, list[Pool]], sweeps: int) -> dict:
-    """Sweeps of each kind (all its rooms at once), taken in turn."""
-    got = {name: {"latencies": [], "walls": [], "cpus": [], "seats": [], "bad": 0}
-           for name in kinds}
-    for pools in kinds.values():
-        status.sweep_rooms([p.sweep for p in pools])  # warm-up: connections and agents start
-    order = list(kinds)
-    for i in range(sweeps):
-        for name in (order if i % 2 == 0 else order[::-1]):
-            g = got[name]
-            before, t0 = cpu_now(), time.monotonic()
-            results = status.sweep_rooms([p.sweep for p in kinds[name]])
-            for pool, healths in zip(kinds[name], results):  # what status shows: + the audit store
-                status.views(pool.room, healths)
-            g["walls"].append(time.monotonic() - t0)
-            (machine, own) = (b - a for a, b in zip(before, cpu_now()))
-            probes = sum(len(r) for r in results)
-            g["cpus"].append(own)
-            g["seats"].append((machine - own) / max(probes, 1))
-            for result in results:
-                g["latencies"] += [h.latency for h in result.values() if h.latency is not None]
-                g["bad"] += sum(h.state != "online" for h in result.values())
-            time.sleep(0.2)
-    return {name: {"p50": pct(g["latencies"], 0.5), "p95": pct(g["latencies"], 0.95),
-                   "wall": statistics.median(g["walls"]), "cpu": statistics.median(g["cpus"]),
-                   "seat": statistics.median(g["seats"]), "bad": g["bad"]}
-            for name, g in got.items()}
+def settle(limit: float = 300.0, window: float = 5.0) -> float:
+    """Wait until the machine is quiet (the seats' boot done: under a quarter of one core
+    busy over `window` seconds, or `limit` seconds passed); the CPU-seconds a second the
+    machine still spends with nobody polling, which the sweeps' figures leave out."""
+    start = time.monotonic()
+    while True:
+        before = cpu_now()[0]
+        time.sleep(window)
+        rate = (cpu_now()[0] - before) / window
+        if rate < 0.25 or time.monotonic() - start > limit:
+            return rate
+
+
+def measure(rooms, sweeps: int) -> dict:
+    """Each kind in turn: its pools opened on a quiet machine, a warm-up sweep (connections
+    and agents start), `sweeps` measured sweeps of all its rooms at once, its pools closed.
+    One kind at a time: a kind's probes that outlive their sweep's deadline (a new
+    connection a probe, at 122 seats) would otherwise run on into the next kind's sweeps."""
+    got = {}
+    for name, options in KINDS.items():
+        background = settle()
+        pools = [Pool(room, timeout=3.0, **options) for room in rooms]
+        g = {"latencies": [], "walls": [], "cpus": [], "seats": [], "bad": 0,
+             "background": background}
+        try:
+            status.sweep_rooms([p.sweep for p in pools])
+            for _ in range(sweeps):
+                before, t0 = cpu_now(), time.monotonic()
+                results = status.sweep_rooms([p.sweep for p in pools])
+                for pool, healths in zip(pools, results):  # what status shows: + the audit store
+                    status.views(pool.room, healths)
+                wall = time.monotonic() - t0
+                g["walls"].append(wall)
+                (machine, own) = (b - a for a, b in zip(before, cpu_now()))
+                probes = sum(len(r) for r in results)
+                g["cpus"].append(own)
+                g["seats"].append(max(0.0, machine - own - background * wall) / max(probes, 1))
+                for result in results:
+                    g["latencies"] += [h.latency for h in result.values() if h.latency is not None]
+                    g["bad"] += sum(h.state != "online" for h in result.values())
+                    for h in result.values():
+                        if h.state != "online":
+                            g.setdefault("why", {}).setdefault(h.error[:80], 0)
+                            g["why"][h.error[:80]] += 1
+                time.sleep(max(0.0, REFRESH - wall))  # the console's refresh
+        finally:
+            for pool in pools:
+                pool.close()
+        got[name] = {"p50": pct(g["latencies"], 0.5), "p95": pct(g["latencies"], 0.95),
+                     "wall": statistics.median(g["walls"]), "cpu": statistics.median(g["cpus"]),
+                     "seat": statistics.median(g["seats"]), "bad": g["bad"],
+                     "background": background,
+                     "why": sorted(g.get("why", {}).items(), key=lambda kv: -kv[1])[:3]}
+    return got
 
 
 def second_base(base, tmp: Path):
@@ -106,24 +137,20 @@ def bench(bases, n: int, sweeps: int) -> None:
         for vroom in vrooms:
             statuses = vroom.up(wait=600)
             assert all(s.state == "running" for s in statuses), f"{vroom.room.name} did not come up"
-        time.sleep(3)
-        kinds = {name: [Pool(room, timeout=3.0, **options) for room in rooms]
-                 for name, options in KINDS.items()}
-        try:
-            results = measure(kinds, sweeps)
-        finally:
-            for pools in kinds.values():
-                for pool in pools:
-                    pool.close()
+        results = measure(rooms, sweeps)
         seats = sum(len(room.seats) for room in rooms)
         print(f"\n{seats} seats ({len(rooms)} room(s) of {n} terminals + server, swept at once), "
               f"{sweeps} sweeps each kind:")
+        print("  machine busy with nobody polling (left out of the seats' figure): "
+              + ", ".join(f"{r['background']:.2f} cores before {name}" for name, r in results.items()))
         print(f"  {'':16} {'p50 ms':>8} {'p95 ms':>8} {'sweep ms':>9} {'admin CPU s':>12} "
               f"{'% core @2s':>11} {'seat ms/probe':>14} {'not online':>10}")
         for name, r in results.items():
             print(f"  {name:16} {r['p50'] * 1000:8.0f} {r['p95'] * 1000:8.0f} {r['wall'] * 1000:9.0f} "
                   f"{r['cpu']:12.3f} {100 * r['cpu'] / REFRESH:10.1f}% {r['seat'] * 1000:14.1f} "
                   f"{r['bad']:10}")
+            for why, count in r["why"]:
+                print(f"  {'':16} not online {count}x: {why}")
         a = results["agent"]
         for name in ("shell", "new connection"):
             r = results[name]

@@ -4,8 +4,8 @@ One connection per seat stays open between sweeps, and on it one channel runs th
 seat's probe agent (health.AGENT): a probe is then one line sent and one answer read
 on an open channel, not a handshake nor a new command. A seat that fails is dropped and
 reconnected on a later sweep, so it comes back on its own. A sweep never waits longer than its
-deadline: a seat that has not answered by then is reported unreachable, and its
-stuck probe is not started again until it ends (polls of a seat never overlap).
+deadline: a seat that has not answered by then is reported unreachable and its
+connection closed, which ends its stuck probe; polls of a seat never overlap.
 
 An open session outlives the sshd that accepted it, so it alone does not prove that a new
 login works: a seat whose sshd is not running is unreachable at the next sweep (the probe
@@ -168,6 +168,10 @@ class Pool:
             else:
                 out[seat.name] = Health(seat.name, "unreachable",
                                         error=f"no answer within {2 * self.timeout + 1:.0f} s")
+                # its probe may wait on a call without a timeout (an exec request the seat
+                # never answers): closing its connection ends that wait, so the seat is
+                # probed again, on a new login, at the next sweep
+                self._drop(seat.name)
         return {s.name: out[s.name] for s in seats}
 
     def _run(self, seat: Seat) -> Health:
