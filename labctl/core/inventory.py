@@ -468,8 +468,8 @@ def render_vars(inventory: str | Path, hosts: list[str], names, defaults: list[P
                 raise InventoryError([Problem(str(inventory_path), name, n, str(exc).splitlines()[0],
                                               _("make the value renderable on the admin host "
                                                 "(a lookup's file must exist here)"))]) from None
-            if n not in per_host:
-                shared[n] = copy.deepcopy(rendered[name][n])
+            if n not in per_host:  # the next hosts copy it; nothing changes it before then
+                shared[n] = rendered[name][n]
     return rendered
 
 
